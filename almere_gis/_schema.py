@@ -1,0 +1,72 @@
+"""The internal schema: the column names every step of the pipeline agrees on.
+
+All geometry is in EPSG:28992 (Amersfoort / RD New), metres.
+
+Areas (buurten; wijken carry the same minus the buurt fields)
+    buurt_code, buurt_name, wijk_code, wijk_name, gemeente_code, gemeente_name : str
+    inhabitants, households, homes            : float (NaN where CBS publishes a sentinel)
+    area_total_ha, area_land_ha, area_water_ha : float, CBS hectares
+    dist_train_km                              : float, CBS road distance to a train station
+    cbs_establishments                         : float, CBS business count where present
+    share_social_minimum                       : float, % households at the social minimum
+    area_type                                  : str, see TYPOLOGY
+
+Businesses (one row per establishment, Point geometry)
+    business_id : str       unique
+    name        : str
+    sbi         : str       SBI 2008 code, digits only (2 to 5)
+    jobs_fulltime, jobs_parttime, jobs : int (jobs = werkzame personen, full + part time)
+    home_based  : bool
+    start_year  : Int64 (nullable)
+    social_enterprise : boolean (nullable)
+    source_row  : int       1-based data row number in the input file
+  added by classify_businesses:
+    sbi_division : int, sector_group : str, small_scale : bool, zzp : bool
+  added by join_businesses:
+    buurt_code, wijk_code : str
+"""
+
+from __future__ import annotations
+
+CRS_RD = "EPSG:28992"
+
+AREA_COLUMNS = [
+    "buurt_code",
+    "buurt_name",
+    "wijk_code",
+    "wijk_name",
+    "gemeente_code",
+    "gemeente_name",
+    "inhabitants",
+    "households",
+    "homes",
+    "area_total_ha",
+    "area_land_ha",
+    "area_water_ha",
+    "dist_train_km",
+    "cbs_establishments",
+    "share_social_minimum",
+]
+
+BUSINESS_COLUMNS = [
+    "business_id",
+    "name",
+    "sbi",
+    "jobs_fulltime",
+    "jobs_parttime",
+    "jobs",
+    "home_based",
+    "start_year",
+    "social_enterprise",
+    "source_row",
+]
+
+# Area types (Dutch keys, as planners name them).
+TYPOLOGY = ("wonen", "centrum", "bedrijventerrein", "buitengebied")
+RESIDENTIAL = "wonen"
+
+# The Netherlands in RD New, with a margin (the RD grid's valid extent).
+RD_EXTENT = (-7_000.0, 289_000.0, 300_000.0, 629_000.0)
+# The Netherlands in WGS 84 (lat, lon), with a margin: used to detect swapped lat/lon.
+WGS84_NL_LAT = (50.5, 53.8)
+WGS84_NL_LON = (3.0, 7.5)
