@@ -1,0 +1,133 @@
+"""Classification and indicators on hand-built data with known answers."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from almere_gis.classify import classify_businesses
+from almere_gis.indicators import area_indicators, area_typology, city_indicators, safe_rate
+from almere_gis.settings import load_settings
+
+S = load_settings()
+
+
+def _areas() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "buurt_code": ["BU00010001", "BU00010071", "BU00010002"],
+            "buurt_name": ["Oost", "Werkpark", "Leeg"],
+            "wijk_code": ["WK000100", "WK000100", "WK000100"],
+            "inhabitants": [2000.0, 0.0, np.nan],
+            "homes": [1000.0, 0.0, 10.0],
+            "area_land_ha": [100.0, 50.0, 0.0],
+        },
+        geometry=shapely.box([0, 1000, 2000], [0, 0, 0], [1000, 2000, 3000], [1000, 1000, 1000]),
+        crs="EPSG:28992",
+    )
+
+
+def _businesses() -> gpd.GeoDataFrame:
+    b = gpd.GeoDataFrame(
+        {
+            "sbi": ["6201", "4711", "2511", "9602", "1071"],
+            "jobs": [1, 3, 120, 1, 12],
+            "home_based": [True, False, False, True, False],
+            "social_enterprise": pd.array([False, True, False, pd.NA, False], dtype="boolean"),
+            "buurt_code": ["BU00010001", "BU00010001", "BU00010071", "BU00010001", "BU00010071"],
+            "wijk_code": ["WK000100"] * 5,
+        },
+        geometry=shapely.points(np.arange(5.0), np.zeros(5)),
+        crs="EPSG:28992",
+    )
+    return classify_businesses(b, settings=S.classification)
+
+
+def test_classification() -> None:
+    b = _businesses()
+    assert b["sector_group"].tolist() == [
+        "ict_creatief",
+        "detailhandel",
+        "maakindustrie",
+        "persoonlijk",
+        "maakindustrie",
+    ]
+    assert b["small_scale"].tolist() == [True, True, False, True, False]
+    assert b["zzp"].tolist() == [True, False, False, True, False]
+
+
+def test_threshold_is_a_setting() -> None:
+    c = S.replace("classification", small_scale_max_jobs=12).classification
+    out = classify_businesses(_businesses(), settings=c)
+    assert out["small_scale"].tolist() == [True, True, False, True, True]
+
+
+def test_business_services_otherwise_excludes_creative() -> None:
+    b = _businesses().assign(sbi=["7311", "7022", "8211", "9001", "6420"])
+    out = classify_businesses(b, settings=S.classification)
+    assert out["sector_group"].tolist() == [
+        "ict_creatief",
+        "zakelijk",
+        "zakelijk",
+        "ict_creatief",
+        "overig",
+    ]
+
+
+def test_area_indicators_known_values() -> None:
+    out = area_indicators(
+        _areas(), _businesses(), key="buurt_code", classification=S.classification, min_count=3
+    )
+    r = out.set_index("buurt_code")
+    assert r.loc["BU00010001", "n_establishments"] == 3
+    assert r.loc["BU00010001", "jobs"] == 5
+    assert r.loc["BU00010001", "n_home_based"] == 2
+    assert r.loc["BU00010001", "jobs_small_scale"] == 5
+    assert r.loc["BU00010071", "jobs"] == 132
+    assert r.loc["BU00010002", "n_establishments"] == 0
+    # 5 jobs on 1 km2 of land; 3 establishments per 2,000 inhabitants.
+    assert r.loc["BU00010001", "jobs_per_km2"] == pytest.approx(5.0)
+    assert r.loc["BU00010001", "n_establishments_per_1000_inhabitants"] == pytest.approx(1.5)
+    assert r.loc["BU00010001", "share_jobs"] == pytest.approx(5 / 137)
+    # Denominators 0 or missing give NaN, never 0 or inf.
+    assert np.isnan(r.loc["BU00010071", "n_establishments_per_1000_inhabitants"])
+    assert np.isnan(r.loc["BU00010002", "jobs_per_km2"])
+    assert np.isnan(r.loc["BU00010002", "n_establishments_per_1000_inhabitants"])
+    numeric = out.select_dtypes("number").to_numpy(dtype=float)
+    assert not np.isinf(numeric).any()
+    # LQ of manufacturing jobs on the business park: (132/132) / (132/137).
+    assert r.loc["BU00010071", "lq_maakindustrie"] == pytest.approx(137 / 132)
+    assert r.loc["BU00010001", "n_social_enterprise"] == 1
+    assert r["suppressed"].tolist() == [False, True, True]
+
+
+def test_typology_and_residential_share() -> None:
+    areas = _areas()
+    areas["area_type"] = area_typology(areas, S.typology)
+    assert areas["area_type"].tolist() == ["wonen", "bedrijventerrein", "wonen"]
+    ind = area_indicators(
+        areas, _businesses(), key="buurt_code", classification=S.classification, min_count=5
+    )
+    city = city_indicators(ind).set_index("indicator")["value"]
+    assert city["aandeel_banen_in_woonbuurten"] == pytest.approx(5 / 137)
+    assert city["banen"] == 137
+
+
+def test_typology_without_code_convention() -> None:
+    areas = pd.DataFrame(
+        {
+            "buurt_code": ["BU99990001", "BU99990002", "BU99990003"],
+            "buurt_name": ["Industrieweg", "Polder", "Dorp"],
+            "homes": [2.0, 30.0, np.nan],
+            "area_land_ha": [40.0, 900.0, 50.0],
+        }
+    )
+    assert area_typology(areas, S.typology).tolist() == ["bedrijventerrein", "buitengebied", "wonen"]
+
+
+def test_safe_rate() -> None:
+    got = safe_rate([1.0, 1.0, 1.0, np.nan], [2.0, 0.0, np.nan, 1.0], 10)
+    np.testing.assert_array_equal(got, [5.0, np.nan, np.nan, np.nan])
