@@ -124,9 +124,13 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 def _cmd_fetch_cbs(args: argparse.Namespace) -> int:
     from .fetch import fetch_cbs
 
-    path = fetch_cbs(gemeente=args.gemeente, year=args.year, out_path=args.out)
+    kwargs = {} if args.year is None else {"year": args.year}
+    path = fetch_cbs(gemeente=args.gemeente, out_path=args.out, **kwargs)
     out_console.print(
-        f"wrote {path}. Use it with [paths] buurten = \"{path}\" and buurten_layer = \"buurten\""
+        f"wrote {path}. Use it in a settings file:\n[paths]\nbuurten = \"{path}\"\n"
+        f"buurten_layer = \"buurten\"\nwijken = \"{path}\"\nwijken_layer = \"wijken\"",
+        markup=False,
+        highlight=False,
     )
     return 0
 
@@ -164,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fetch-cbs", help="download official CBS wijken and buurten (online)")
     p.add_argument("--gemeente", default="GM0034")
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--year", type=int, default=None, help="CBS release year (default: recent)")
     p.add_argument("--out", type=Path)
     p.set_defaults(func=_cmd_fetch_cbs)
     return parser
