@@ -71,6 +71,8 @@ def class_breaks(values: np.ndarray, *, scheme: str = "FisherJenks", k: int = 5)
 
     Returns fewer than ``k`` bounds when there are fewer distinct values.
     """
+    import warnings
+
     import mapclassify
 
     data = np.asarray(values, dtype=float)
@@ -81,7 +83,10 @@ def class_breaks(values: np.ndarray, *, scheme: str = "FisherJenks", k: int = 5)
     k = int(min(k, distinct.size))
     if k < 2:
         return [float(distinct.max())]
-    classifier = getattr(mapclassify, scheme)(data, k=k)
+    with warnings.catch_warnings():
+        # mapclassify suggests numba for speed; for tens of buurten it makes no difference.
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        classifier = getattr(mapclassify, scheme)(data, k=k)
     return [float(b) for b in classifier.bins]
 
 
