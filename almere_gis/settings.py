@@ -168,6 +168,8 @@ class SiteSettings:
     search_zone_distance_m: float
     language: str
     weights: SiteWeights
+    # Demand criterion: "count" (establishments) or "jobs" (werkzame personen) nearby.
+    demand_measure: str = "count"
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,7 @@ _CHOICES = {
     ("hotspots", "weights"): {"knn", "distance"},
     ("sites", "normalisation"): {"minmax", "percentile"},
     ("sites", "missing"): {"neutral", "exclude"},
+    ("sites", "demand_measure"): {"count", "jobs"},
     ("sites", "language"): {"nl", "en"},
     ("map", "language"): {"nl", "en"},
 }
