@@ -82,13 +82,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .load import validate_businesses
     from .settings import load_settings
 
-    b = load_settings(args.config).businesses
+    settings = load_settings(args.config)
+    b = settings.businesses
     report = validate_businesses(
         args.file,
         preset=args.preset or b.preset,
         columns=b.columns,
         crs=b.crs,
         swapped_latlon=b.swapped_latlon,
+        home_gebruiksdoel=settings.classification.home_gebruiksdoel,
     )
     for line in report.lines():
         out_console.print(line, markup=False, highlight=False)

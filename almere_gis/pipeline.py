@@ -22,6 +22,7 @@ from .classify import classify_businesses
 from .indicators import area_indicators, area_typology, city_indicators
 from .join import join_businesses
 from .load import load_buurten, load_businesses, load_wijken, wijken_from_buurten
+from ._errors import ConfigError
 from .settings import Settings
 
 log = logging.getLogger("almere_gis")
@@ -54,6 +55,7 @@ class RunResult:
     hexagons: gpd.GeoDataFrame | None = None
     candidates: gpd.GeoDataFrame | None = None
     search_zones: gpd.GeoDataFrame | None = None
+    candidate_rejects: pd.DataFrame | None = None
     map_path: Path | None = None
     gpkg_path: Path | None = None
     qgs_path: Path | None = None
@@ -110,6 +112,7 @@ def run(
         columns=b.columns,
         crs=b.crs,
         swapped_latlon=b.swapped_latlon,
+        home_gebruiksdoel=settings.classification.home_gebruiksdoel,
     )
     n_input = len(businesses) + len(rejects)
 
@@ -147,8 +150,150 @@ def run(
     return result
 
 
+_SUBSET_LABELS = {
+    "all": "alle vestigingen",
+    "small_scale": "kleinschalige vestigingen",
+    "home_based": "vestigingen aan huis",
+    "zzp": "zzp'ers",
+}
+
+
+def _subset(businesses: gpd.GeoDataFrame, subset: str) -> gpd.GeoDataFrame:
+    """Businesses of one density subset: all, a boolean class, or a sector group key."""
+    if subset == "all":
+        return businesses
+    if subset in ("small_scale", "home_based", "zzp"):
+        return businesses.loc[businesses[subset].to_numpy(dtype=bool)]
+    return businesses.loc[(businesses["sector_group"] == subset).to_numpy(dtype=bool)]
+
+
+def _density_step(result: RunResult, out: Path) -> None:
+    from .density import kde, write_geotiff
+
+    d = result.settings.density
+    sectors = {g.key for g in result.settings.classification.sector_groups} | {"overig"}
+    study_area = result.buurten
+    for subset in d.subsets:
+        if subset not in _SUBSET_LABELS and subset not in sectors:
+            raise ConfigError(
+                f"{result.settings.source}: density.subsets has unknown subset {subset!r}. "
+                f"Fix: use all, small_scale, home_based, zzp or a sector group key."
+            )
+        chosen = _subset(result.businesses, subset)
+        for weight in d.weights:
+            if weight not in ("count", "jobs"):
+                raise ConfigError(
+                    f"{result.settings.source}: density.weights has {weight!r}. "
+                    "Fix: use \"count\" and/or \"jobs\"."
+                )
+            per = "vestigingen" if weight == "count" else "banen"
+            units = f"{per} per km2" if d.output == "scaled" else f"{per} (kernelsom, raw)"
+            grid = kde(
+                chosen.geometry,
+                weights=None if weight == "count" else chosen["jobs"].to_numpy(dtype=float),
+                cell_size_m=d.cell_size_m,
+                radius_m=d.radius_m,
+                kernel=d.kernel,
+                output=d.output,
+                extent=tuple(study_area.total_bounds),
+                units=units,
+            )
+            label = _SUBSET_LABELS.get(subset, subset)
+            path = write_geotiff(
+                grid,
+                out / f"kde_{subset}_{weight}.tif",
+                mask_geometry=study_area,
+                description=f"Dichtheid {label}, {d.kernel} kernel r = {d.radius_m:g} m ({units})",
+                units=units,
+            )
+            result.density_paths[f"{subset}_{weight}"] = path
+            result.outputs.append(path)
+
+
+def _hotspot_step(result: RunResult, out: Path) -> None:
+    from .hexgrid import hex_counts, hex_grid
+    from .hotspots import getis_ord
+
+    s = result.settings
+    h = s.hotspots
+    hexes = hex_grid(result.buurten, size_m=s.hexgrid.size_m)
+    hexagons = hex_counts(
+        hexes,
+        result.businesses,
+        min_count=s.privacy.min_count,
+        sector_groups=s.classification.sector_groups,
+    )
+    options = dict(
+        weights=h.weights,
+        k=h.k,
+        distance_band_m=h.distance_band_m,
+        permutations=h.permutations,
+        seed=h.seed,
+        fdr=h.fdr,
+    )
+    var = h.variable
+    hex_col = f"count_{var}"
+    buurt_col = "n_establishments" if var == "all" else f"n_{var}"
+    if hex_col not in hexagons or buurt_col not in result.buurten:
+        raise ConfigError(
+            f"{s.source}: hotspots.variable = {var!r} is not a count we compute. "
+            "Fix: use small_scale, home_based, zzp or all."
+        )
+    result.hexagons = hexagons.join(getis_ord(hexagons, hex_col, **options))
+    result.buurten = result.buurten.join(getis_ord(result.buurten, buurt_col, **options))
+
+
+def _sites_step(result: RunResult, out: Path) -> None:
+    from .sites import load_candidates, rank_stability, score_sites, search_zones
+
+    s = result.settings
+    if s.paths.candidates is None:
+        log.info("no candidate sites configured: skipping site scoring")
+        return
+    if result.hexagons is None:
+        raise ConfigError("site scoring needs the hot spot step; run it too")
+    candidates, cand_rejects = load_candidates(s.paths.candidates, language=s.sites.language)
+    stations = None
+    if s.paths.stations is not None:
+        stations = gpd.read_file(s.paths.stations).to_crs("EPSG:28992")
+    scored = score_sites(
+        candidates,
+        result.businesses,
+        hexagons=result.hexagons,
+        buurten=result.buurten,
+        settings=s,
+        stations=stations,
+    )
+    scored = scored.join(rank_stability(scored, settings=s).drop(columns="site_id"))
+    zones = search_zones(
+        result.hexagons,
+        scored,
+        distance_m=s.sites.search_zone_distance_m,
+        mask_suppressed=True,
+    )
+    result.candidates = scored
+    result.search_zones = zones
+    result.candidate_rejects = cand_rejects
+    result.outputs.append(
+        _io.write_csv(scored.drop(columns="geometry"), out / "candidates_scored.csv")
+    )
+    result.outputs.append(_io.write_csv(zones.drop(columns="geometry"), out / "search_zones.csv"))
+    if len(cand_rejects):
+        result.outputs.append(_io.write_csv(cand_rejects, out / "kandidaten_afgewezen.csv"))
+
+
 def _later_steps(
     result: RunResult, out: Path, wanted: set[str], on_step: Callable[[str], None]
 ) -> None:
-    """Density, hot spots, sites, map and QGIS package (filled in as the modules land)."""
-    return None
+    """Density, hot spots, sites, map and QGIS package."""
+    on_step(STEPS[4])
+    if "density" in wanted:
+        _density_step(result, out)
+    on_step(STEPS[5])
+    if "hotspots" in wanted or "sites" in wanted:
+        _hotspot_step(result, out)
+    on_step(STEPS[6])
+    if "sites" in wanted:
+        _sites_step(result, out)
+    on_step(STEPS[7])
+    on_step(STEPS[8])
