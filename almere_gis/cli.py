@@ -93,7 +93,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         home_gebruiksdoel=settings.classification.home_gebruiksdoel,
     )
     for line in report.lines():
-        out_console.print(line, markup=False, highlight=False)
+        out_console.print(line, markup=False, highlight=False, soft_wrap=True)
     if report.ok:
         out_console.print(f"{args.file}: no problems found")
         return 0

@@ -282,6 +282,29 @@ def _sites_step(result: RunResult, out: Path) -> None:
         result.outputs.append(_io.write_csv(cand_rejects, out / "kandidaten_afgewezen.csv"))
 
 
+def _qgis_step(result: RunResult, out: Path) -> None:
+    from .export import export_qgis_package
+
+    s = result.settings
+    rejects = result.rejects
+    package = export_qgis_package(
+        out,
+        buurten=result.buurten,
+        wijken=result.wijken,
+        settings=s,
+        hexagons=result.hexagons,
+        candidates_scored=result.candidates,
+        search_zones=result.search_zones,
+        accounting=result.accounting,
+        rejects=rejects,
+        businesses=result.businesses if s.export.include_points else None,
+        rasters=list(result.density_paths.values()),
+    )
+    result.gpkg_path = package.gpkg
+    result.qgs_path = package.qgs
+    result.outputs.extend([package.gpkg, package.qgs, *package.raster_styles])
+
+
 def _later_steps(
     result: RunResult, out: Path, wanted: set[str], on_step: Callable[[str], None]
 ) -> None:
@@ -297,3 +320,5 @@ def _later_steps(
         _sites_step(result, out)
     on_step(STEPS[7])
     on_step(STEPS[8])
+    if "qgis" in wanted:
+        _qgis_step(result, out)

@@ -1,0 +1,112 @@
+"""The main job end to end on the embedded demo data, and the command line around it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import almere_gis as ag
+from almere_gis._io import atomic_path
+from almere_gis.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> ag.RunResult:
+    out = tmp_path_factory.mktemp("out")
+    return ag.run(ag.load_settings(), out_dir=out)
+
+
+def test_every_input_row_is_accounted(demo_run: ag.RunResult) -> None:
+    n_rows = len(pd.read_csv(ag.load_settings().paths.businesses, usecols=[0]))
+    acc = demo_run.accounting
+    assert len(acc) == n_rows
+    assert acc["source_row"].is_unique
+    assert (acc["status"] == "gekoppeld").sum() == len(demo_run.businesses)
+
+
+def test_headline_indicator(demo_run: ag.RunResult) -> None:
+    # The demo register is calibrated on the report: ~79,000 jobs, ~43 % in residential buurten.
+    assert demo_run.city_value("banen") == pytest.approx(79_000, rel=0.05)
+    assert demo_run.city_value("aandeel_banen_in_woonbuurten") == pytest.approx(0.43, abs=0.03)
+    # Buurt and wijk totals agree with the city.
+    assert demo_run.buurten["jobs"].sum() == demo_run.city_value("banen")
+    assert demo_run.wijken["jobs"].sum() == demo_run.city_value("banen")
+
+
+def test_outputs_written(demo_run: ag.RunResult) -> None:
+    names = {p.name for p in demo_run.outputs}
+    for expected in [
+        "buurten_indicatoren.csv",
+        "wijken_indicatoren.csv",
+        "stad_indicatoren.csv",
+        "verantwoording.csv",
+        "kde_small_scale_count.tif",
+        "candidates_scored.csv",
+        "search_zones.csv",
+        "almere_gis.gpkg",
+        "almere_gis.qgs",
+    ]:
+        assert expected in names
+    for path in demo_run.outputs:
+        assert path.is_file() and path.stat().st_size > 0
+    # No temporary files left behind by the atomic writers.
+    folder = demo_run.outputs[0].parent
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_hot_spots_and_sites(demo_run: ag.RunResult) -> None:
+    hexes = demo_run.hexagons
+    assert hexes is not None and hexes["gi_class"].str.startswith("hot").any()
+    sites = demo_run.candidates
+    assert sites is not None
+    ranked = sites.loc[~sites["excluded"]]
+    assert sorted(ranked["rank"].dropna().astype(int))[0] == 1
+    assert ranked["p_top_k"].between(0, 1).all()
+    # Excluded sites keep their row and say why.
+    assert (sites.loc[sites["excluded"], "exclusion_reason"].str.len() > 0).all()
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "result.csv"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_run_reports_bad_config_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "s.toml"
+    cfg.write_text('[paths]\nbusinesses = "missing.csv"\n', encoding="utf-8")
+    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "missing.csv" in err and "Traceback" not in err
+
+
+def test_cli_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "export.csv"
+    bad.write_text(
+        "vestigingsnummer;handelsnaam;sbi;wp_voltijd;wp_deeltijd;aan_huis;x;y\n"
+        "000000000001;A;6201;1;0;1;145000;487000\n"
+        "000000000002;B;0011;1;0;0;145000;487000\n"
+        "000000000001;C;6201;-2;0;0;;487000\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "row 2" in out and "row 3" in out
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "vestigingsnummer;handelsnaam;sbi;wp_voltijd;wp_deeltijd;aan_huis;x;y\n"
+        "000000000001;A;6201;1;0;1;145000;487000\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(good)]) == 0
+
+
+def test_public_api_resolves() -> None:
+    for name in ag.__all__:
+        assert getattr(ag, name) is not None
