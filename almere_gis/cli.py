@@ -67,14 +67,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out_console.print(table)
     share = result.city_value("aandeel_banen_in_woonbuurten")
     jobs = result.city_value("banen_in_woonbuurten")
-    out_console.print(
-        f"Aandeel banen in woonbuurten: {_fmt(share, pct=True)} ({_fmt(jobs)} banen)"
-    )
+    out_console.print(f"Aandeel banen in woonbuurten: {_fmt(share, pct=True)} ({_fmt(jobs)} banen)")
     if result.candidates is not None:
         from .sites import format_top
 
-        out_console.print(format_top(result.candidates, settings.sites.top_k, settings.sites.language))
-    out_console.print(f"Uitvoer: {len(result.outputs)} bestanden in {args.out or settings.paths.out_dir}")
+        out_console.print(
+            format_top(result.candidates, settings.sites.top_k, settings.sites.language)
+        )
+    out_console.print(
+        f"Uitvoer: {len(result.outputs)} bestanden in {args.out or settings.paths.out_dir}"
+    )
     return 0
 
 
@@ -129,8 +131,8 @@ def _cmd_fetch_cbs(args: argparse.Namespace) -> int:
     kwargs = {} if args.year is None else {"year": args.year}
     path = fetch_cbs(gemeente=args.gemeente, out_path=args.out, **kwargs)
     out_console.print(
-        f"wrote {path}. Use it in a settings file:\n[paths]\nbuurten = \"{path}\"\n"
-        f"buurten_layer = \"buurten\"\nwijken = \"{path}\"\nwijken_layer = \"wijken\"",
+        f'wrote {path}. Use it in a settings file:\n[paths]\nbuurten = "{path}"\n'
+        f'buurten_layer = "buurten"\nwijken = "{path}"\nwijken_layer = "wijken"',
         markup=False,
         highlight=False,
     )

@@ -416,9 +416,9 @@ def kde(
     cell_area_km2 = cell * cell / 1e6
     kern = _discrete_kernel(kernel, radius_fine, m, output, cell_area_km2)
     surface_fine = _fft_convolve(binned, kern)
-    first = pad + (m - 1) // 2
+    start = pad + (m - 1) // 2
     values = np.ascontiguousarray(
-        surface_fine[first : first + rows * m : m, first : first + cols * m : m]
+        surface_fine[start : start + rows * m : m, start : start + cols * m : m]
     )
     _clean_noise(values)
     total_weight = float(w[kept].sum())

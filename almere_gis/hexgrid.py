@@ -109,8 +109,8 @@ def hex_grid(study_area: Any, *, size_m: float = 250.0) -> gpd.GeoDataFrame:
     xmin, ymin, xmax, ymax = shapely.bounds(area)
     q = np.arange(math.floor((xmin - radius) / dx), math.ceil((xmax + radius) / dx) + 1)
     r = np.arange(math.floor((ymin - size) / size), math.ceil((ymax + size) / size) + 1)
-    qq, rr = np.meshgrid(q, r, indexing="ij")
-    qq, rr = qq.ravel(), rr.ravel()
+    qgrid, rgrid = np.meshgrid(q, r, indexing="ij")
+    qq, rr = qgrid.ravel(), rgrid.ravel()
     cx = qq * dx
     cy = rr * size + (qq % 2) * (size / 2.0)
     angles = np.deg2rad(np.arange(0, 360, 60))

@@ -20,8 +20,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from rasterio import features
 from affine import Affine
+from rasterio import features
 
 from ._errors import AccountingError, InputError
 from ._schema import CRS_RD

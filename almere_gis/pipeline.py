@@ -18,11 +18,11 @@ import geopandas as gpd
 import pandas as pd
 
 from . import _io
+from ._errors import ConfigError
 from .classify import classify_businesses
 from .indicators import area_indicators, area_typology, city_indicators
 from .join import join_businesses
-from .load import load_buurten, load_businesses, load_wijken, wijken_from_buurten
-from ._errors import ConfigError
+from .load import load_businesses, load_buurten, load_wijken, wijken_from_buurten
 from .settings import Settings
 
 log = logging.getLogger("almere_gis")
@@ -140,7 +140,9 @@ def run(
         city=city,
     )
     written = result.outputs
-    written.append(_io.write_csv(buurt_ind.drop(columns="geometry"), out / "buurten_indicatoren.csv"))
+    written.append(
+        _io.write_csv(buurt_ind.drop(columns="geometry"), out / "buurten_indicatoren.csv")
+    )
     written.append(_io.write_csv(wijk_ind.drop(columns="geometry"), out / "wijken_indicatoren.csv"))
     written.append(_io.write_csv(city, out / "stad_indicatoren.csv"))
     written.append(_io.write_csv(joined.accounting, out / "verantwoording.csv"))
@@ -184,7 +186,7 @@ def _density_step(result: RunResult, out: Path) -> None:
             if weight not in ("count", "jobs"):
                 raise ConfigError(
                     f"{result.settings.source}: density.weights has {weight!r}. "
-                    "Fix: use \"count\" and/or \"jobs\"."
+                    'Fix: use "count" and/or "jobs".'
                 )
             per = "vestigingen" if weight == "count" else "banen"
             units = f"{per} per km2" if d.output == "scaled" else f"{per} (kernelsom, raw)"
@@ -223,14 +225,19 @@ def _hotspot_step(result: RunResult, out: Path) -> None:
         min_count=s.privacy.min_count,
         sector_groups=s.classification.sector_groups,
     )
-    options = dict(
-        weights=h.weights,
-        k=h.k,
-        distance_band_m=h.distance_band_m,
-        permutations=h.permutations,
-        seed=h.seed,
-        fdr=h.fdr,
-    )
+
+    def gi(frame: gpd.GeoDataFrame, column: str) -> pd.DataFrame:
+        return getis_ord(
+            frame,
+            column,
+            weights=h.weights,
+            k=h.k,
+            distance_band_m=h.distance_band_m,
+            permutations=h.permutations,
+            seed=h.seed,
+            fdr=h.fdr,
+        )
+
     var = h.variable
     hex_col = f"count_{var}"
     buurt_col = "n_establishments" if var == "all" else f"n_{var}"
@@ -239,8 +246,8 @@ def _hotspot_step(result: RunResult, out: Path) -> None:
             f"{s.source}: hotspots.variable = {var!r} is not a count we compute. "
             "Fix: use small_scale, home_based, zzp or all."
         )
-    result.hexagons = hexagons.join(getis_ord(hexagons, hex_col, **options))
-    result.buurten = result.buurten.join(getis_ord(result.buurten, buurt_col, **options))
+    result.hexagons = hexagons.join(gi(hexagons, hex_col))
+    result.buurten = result.buurten.join(gi(result.buurten, buurt_col))
 
 
 def _sites_step(result: RunResult, out: Path) -> None:

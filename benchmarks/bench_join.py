@@ -6,7 +6,8 @@ counts per buurt are identical.
 
 Reproduce with::
 
-    .venv/bin/python benchmarks/bench_join.py [--points 1000000] [--cbs ../shared/data/cbs_almere_buurten.geojson]
+    .venv/bin/python benchmarks/bench_join.py [--points 1000000] \
+        [--cbs ../shared/data/cbs_almere_buurten.geojson]
 
 Peak memory is measured with tracemalloc (Python and NumPy allocations; memory that GEOS
 allocates inside shapely is not seen by it).

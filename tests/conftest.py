@@ -31,7 +31,8 @@ def require(condition: bool, reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def shared_cbs_path() -> Path:
-    require(SHARED_CBS.is_file(), f"the real CBS file is not at {SHARED_CBS.relative_to(ROOT.parent)}")
+    where = SHARED_CBS.relative_to(ROOT.parent)
+    require(SHARED_CBS.is_file(), f"the real CBS file is not at ../{where}")
     return SHARED_CBS
 
 

@@ -125,7 +125,11 @@ def test_typology_without_code_convention() -> None:
             "area_land_ha": [40.0, 900.0, 50.0],
         }
     )
-    assert area_typology(areas, S.typology).tolist() == ["bedrijventerrein", "buitengebied", "wonen"]
+    assert area_typology(areas, S.typology).tolist() == [
+        "bedrijventerrein",
+        "buitengebied",
+        "wonen",
+    ]
 
 
 def test_safe_rate() -> None:

@@ -19,7 +19,9 @@ SQUARES = gpd.GeoDataFrame(
         "buurt_code": ["BU00000004", "BU00000001", "BU00000003", "BU00000002"],
         "wijk_code": ["WK000002", "WK000001", "WK000002", "WK000001"],
     },
-    geometry=shapely.box([100, 0, 100, 0], [100, 0, 0, 100], [200, 100, 200, 100], [200, 100, 100, 200]),
+    geometry=shapely.box(
+        [100, 0, 100, 0], [100, 0, 0, 100], [200, 100, 200, 100], [200, 100, 100, 200]
+    ),
     crs="EPSG:28992",
 )
 # In file order: (100..200, 100..200) BU4, (0..100, 0..100) BU1, (100..200, 0..100) BU3,
@@ -41,7 +43,12 @@ def _businesses(xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
 def test_interior_points_get_their_square() -> None:
     b = _businesses([(50, 50), (150, 50), (50, 150), (150, 150)])
     r = join_businesses(b, SQUARES)
-    assert r.joined["buurt_code"].tolist() == ["BU00000001", "BU00000003", "BU00000002", "BU00000004"]
+    assert r.joined["buurt_code"].tolist() == [
+        "BU00000001",
+        "BU00000003",
+        "BU00000002",
+        "BU00000004",
+    ]
     assert r.joined["wijk_code"].tolist() == ["WK000001", "WK000002", "WK000001", "WK000002"]
 
 
