@@ -4,13 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
+# Leaflet for the self-contained map (--self-contained): the npm package at exactly the
+# version folium references, installed outside the repository.
+LEAFLET   := 1.9.3
+WEB       := build/web
+WEB_STAMP := $(WEB)/.installed-leaflet-$(LEAFLET)
 
-.PHONY: help venv demo demo-data test lint bench notebooks clean
+.PHONY: help venv assets demo demo-data test lint bench notebooks clean
 
 help:
 	@echo "make demo       set up .venv and run the analysis on the embedded demo data (writes $(OUT)/)"
 	@echo "make test       set up .venv and run the whole test suite"
 	@echo "make demo-data  regenerate the demo files under shapefiles/ from their seed"
+	@echo "make assets     install Leaflet (npm) for maps that work without network"
 	@echo "make lint       ruff and mypy"
 	@echo "make bench      run the benchmarks in benchmarks/"
 	@echo "make notebooks  open JupyterLab on notebooks/"
@@ -23,13 +29,26 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+# Without npm (a fresh machine with only Python and make) this step is skipped with a note:
+# the demo map then loads Leaflet online, and the self-contained map tests skip with the reason.
+$(WEB_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix $(WEB) --no-save --no-audit --no-fund --loglevel=error leaflet@$(LEAFLET) \
+	    && touch $@ \
+	    || echo "npm install failed: self-contained maps need 'make assets' once online"; \
+	else \
+	  echo "npm not found: skipping Leaflet for self-contained maps (install Node.js, then 'make assets')"; \
+	fi
+
+assets: $(WEB_STAMP)
+
+demo: $(STAMP) $(WEB_STAMP)
 	$(BIN)/almere-gis run --out $(OUT)
 
 demo-data: $(STAMP)
 	$(BIN)/almere-gis demo-data
 
-test: $(STAMP)
+test: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

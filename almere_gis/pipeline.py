@@ -289,6 +289,25 @@ def _sites_step(result: RunResult, out: Path) -> None:
         result.outputs.append(_io.write_csv(cand_rejects, out / "kandidaten_afgewezen.csv"))
 
 
+def _map_step(result: RunResult, out: Path) -> None:
+    from .webmap import make_map
+
+    s = result.settings
+    paths = result.density_paths
+    tif = paths.get("small_scale_count") or next(iter(paths.values()), None)
+    result.map_path = make_map(
+        buurten=result.buurten,
+        wijken=result.wijken,
+        hexagons=result.hexagons,
+        density_tif=tif,
+        candidates=result.candidates,
+        search_zones=result.search_zones,
+        settings=s,
+        out_path=out / s.map.file,
+    )
+    result.outputs.append(result.map_path)
+
+
 def _qgis_step(result: RunResult, out: Path) -> None:
     from .export import export_qgis_package
 
@@ -326,6 +345,8 @@ def _later_steps(
     if "sites" in wanted:
         _sites_step(result, out)
     on_step(STEPS[7])
+    if "map" in wanted:
+        _map_step(result, out)
     on_step(STEPS[8])
     if "qgis" in wanted:
         _qgis_step(result, out)
