@@ -30,13 +30,15 @@ from __future__ import annotations
 
 CRS_RD = "EPSG:28992"
 
-AREA_COLUMNS = [
+AREA_TEXT_COLUMNS = (
     "buurt_code",
     "buurt_name",
     "wijk_code",
     "wijk_name",
     "gemeente_code",
     "gemeente_name",
+)
+AREA_NUMERIC_COLUMNS = (
     "inhabitants",
     "households",
     "homes",
@@ -46,7 +48,8 @@ AREA_COLUMNS = [
     "dist_train_km",
     "cbs_establishments",
     "share_social_minimum",
-]
+)
+AREA_COLUMNS = [*AREA_TEXT_COLUMNS, *AREA_NUMERIC_COLUMNS]
 
 BUSINESS_COLUMNS = [
     "business_id",

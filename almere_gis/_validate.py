@@ -43,7 +43,14 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ._errors import InputError
-from ._schema import CRS_RD, RD_EXTENT, WGS84_NL_LAT, WGS84_NL_LON
+from ._schema import (
+    AREA_NUMERIC_COLUMNS,
+    AREA_TEXT_COLUMNS,
+    CRS_RD,
+    RD_EXTENT,
+    WGS84_NL_LAT,
+    WGS84_NL_LON,
+)
 
 log = logging.getLogger("almere_gis")
 
@@ -1011,25 +1018,8 @@ AREA_SCHEMAS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-AREA_TEXT = (
-    "buurt_code",
-    "buurt_name",
-    "wijk_code",
-    "wijk_name",
-    "gemeente_code",
-    "gemeente_name",
-)
-AREA_NUMERIC = (
-    "inhabitants",
-    "households",
-    "homes",
-    "area_total_ha",
-    "area_land_ha",
-    "area_water_ha",
-    "dist_train_km",
-    "cbs_establishments",
-    "share_social_minimum",
-)
+AREA_TEXT = AREA_TEXT_COLUMNS
+AREA_NUMERIC = AREA_NUMERIC_COLUMNS
 
 
 def detect_area_schema(columns: pd.Index | list[str]) -> tuple[str | None, str | None]:
