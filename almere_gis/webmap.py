@@ -66,7 +66,7 @@ import shapely
 from branca.element import Figure, MacroElement
 from jinja2 import Template
 
-from . import _style
+from . import _io, _style
 from ._errors import ConfigError, InputError
 from .settings import PROJECT_ROOT, Settings
 
@@ -1453,8 +1453,7 @@ def make_map(
     title_tag = f"<title>{_esc(t['title'].format(place=place))}</title>"
     root.header.add_child(folium.Element(title_tag), name="ag_title")
 
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    m.save(str(out_path))
+    _io.write_text(m.get_root().render(), out_path)
     size_mb = out_path.stat().st_size / 1e6
     log.info("map written to %s (%.1f MB)", out_path, size_mb)
     return out_path
