@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "Settings": "settings",
     "load_settings": "settings",
     "default_settings_text": "settings",
+    "ColumnSettings": "settings",
     "run": "pipeline",
     "RunResult": "pipeline",
     # errors
