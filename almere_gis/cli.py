@@ -68,6 +68,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     share = result.city_value("aandeel_banen_in_woonbuurten")
     jobs = result.city_value("banen_in_woonbuurten")
     out_console.print(f"Aandeel banen in woonbuurten: {_fmt(share, pct=True)} ({_fmt(jobs)} banen)")
+    if result.repaired_areas:
+        out_console.print(
+            "Ongeldige polygonen gerepareerd (make_valid): " + ", ".join(result.repaired_areas)
+        )
     if result.candidates is not None:
         from .sites import format_top
 

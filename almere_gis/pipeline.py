@@ -56,6 +56,7 @@ class RunResult:
     candidates: gpd.GeoDataFrame | None = None
     search_zones: gpd.GeoDataFrame | None = None
     candidate_rejects: pd.DataFrame | None = None
+    repaired_areas: list[str] = field(default_factory=list)
     map_path: Path | None = None
     gpkg_path: Path | None = None
     qgs_path: Path | None = None
@@ -138,6 +139,7 @@ def run(
         accounting=joined.accounting,
         rejects=rejects,
         city=city,
+        repaired_areas=list(buurten.attrs.get("repaired", [])),
     )
     written = result.outputs
     written.append(

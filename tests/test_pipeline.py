@@ -110,3 +110,24 @@ def test_cli_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_public_api_resolves() -> None:
     for name in ag.__all__:
         assert getattr(ag, name) is not None
+
+
+def test_run_on_the_real_cbs_buurten(shared_cbs_path: Path, tmp_path: Path) -> None:
+    # The official polygons (old schema, one invalid polygon, sentinels) with the demo register:
+    # the demo points were placed in approximate buurten, so some fall outside the real ones,
+    # and they must be accounted for, not lost.
+    cfg = tmp_path / "echt.toml"
+    cfg.write_text(f'[paths]\nbuurten = "{shared_cbs_path.as_posix()}"\n', encoding="utf-8")
+    settings = ag.load_settings(cfg)
+    assert settings.paths.businesses.name == "demo_vestigingen.csv"
+    result = ag.run(settings, out_dir=tmp_path / "out", steps={"hotspots", "sites"})
+    assert len(result.buurten) == 63
+    assert result.repaired_areas == ["BU00340599"]
+    status = result.accounting["status"].value_counts()
+    assert status.sum() == len(pd.read_csv(settings.paths.businesses, usecols=[0]))
+    assert status.get("buiten", 0) == result.city_value("buiten_studiegebied") > 0
+    share = result.city_value("aandeel_banen_in_woonbuurten")
+    assert 0.3 < share < 0.6
+    # Business parks without inhabitants: per-inhabitant rates are NaN, never inf or 0.
+    parks = result.buurten.loc[result.buurten["inhabitants"] == 0]
+    assert parks["jobs_per_1000_inhabitants"].isna().all()
