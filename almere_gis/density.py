@@ -530,6 +530,7 @@ def write_geotiff(
     mask_geometry: Any = None,
     description: str = "",
     units: str = "",
+    suppress: np.ndarray | None = None,
 ) -> Path:
     """Write a density grid as a Cloud-Optimized GeoTIFF (atomic: temp file + rename).
 
@@ -549,6 +550,9 @@ def write_geotiff(
         Band description (e.g. ``"Small-scale establishments, quartic kernel r = 400 m"``).
     units : str
         Band unit; default the grid's ``units``.
+    suppress : boolean array of the grid's shape, optional
+        Cells written as nodata for privacy (e.g. fewer than 5 establishments within the
+        kernel radius, so that no single home stands out as a peak).
 
     Returns
     -------
@@ -566,6 +570,10 @@ def write_geotiff(
     data = grid.values.astype(np.float32)
     if mask_geometry is not None:
         data[_mask_shape(grid, mask_geometry)] = NODATA
+    if suppress is not None:
+        if suppress.shape != grid.shape:
+            raise ValueError(f"suppress has shape {suppress.shape}, the grid {grid.shape}")
+        data[suppress] = NODATA
     tags = {
         "description": description,
         "units": units,
@@ -575,6 +583,7 @@ def write_geotiff(
         "cell_size_m": f"{grid.cell_size_m:g}",
         "n_points": str(grid.n_points),
         "total_weight": f"{grid.total_weight:.6g}",
+        "suppressed_cells": str(int(suppress.sum()) if suppress is not None else 0),
     }
     rows, cols = grid.shape
     profile: dict[str, Any] = {

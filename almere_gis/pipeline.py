@@ -184,6 +184,17 @@ def _density_step(result: RunResult, out: Path) -> None:
                 f"Fix: use all, small_scale, home_based, zzp or a sector group key."
             )
         chosen = _subset(result.businesses, subset)
+        # Privacy: a kernel around one isolated home peaks on that home. Cells with fewer than
+        # min_count establishments of this subset within the radius are written as nodata.
+        support = kde(
+            chosen.geometry,
+            cell_size_m=d.cell_size_m,
+            radius_m=d.radius_m,
+            kernel="uniform",
+            output="raw",
+            extent=tuple(study_area.total_bounds),
+        )
+        suppress = support.values < result.settings.privacy.min_count - 1e-6
         for weight in d.weights:
             if weight not in ("count", "jobs"):
                 raise ConfigError(
@@ -209,6 +220,7 @@ def _density_step(result: RunResult, out: Path) -> None:
                 mask_geometry=study_area,
                 description=f"Dichtheid {label}, {d.kernel} kernel r = {d.radius_m:g} m ({units})",
                 units=units,
+                suppress=suppress,
             )
             result.density_paths[f"{subset}_{weight}"] = path
             result.outputs.append(path)
