@@ -154,3 +154,62 @@ def test_density_rasters_hide_cells_with_few_homes(demo_run: ag.RunResult) -> No
     cell_idx, _ = tree.query(centres, predicate="dwithin", distance=reach)
     counts = np.bincount(cell_idx, minlength=len(sample))
     assert counts.min() >= s.privacy.min_count
+
+
+@pytest.mark.qgis
+def test_qgis_opens_the_demo_package(
+    demo_run: ag.RunResult, qgis_python: Path, gdal_tools: None, tmp_path: Path
+) -> None:
+    import json
+    import os
+    import sqlite3
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    from almere_gis.export import FIELD_TABLE, LAYER_NAMES
+
+    gpkg, qgs = demo_run.gpkg_path, demo_run.qgs_path
+    assert gpkg is not None and qgs is not None
+    info = subprocess.run(["ogrinfo", "-so", "-al", str(gpkg)], capture_output=True, text=True)
+    assert info.returncode == 0 and "Warning" not in info.stderr + info.stdout
+
+    with sqlite3.connect(gpkg) as con:
+        styles = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles").fetchall())
+        n_fields = con.execute(f"SELECT count(*) FROM {FIELD_TABLE}").fetchone()[0]
+    ours = {
+        "businesses": demo_run.businesses,
+        "candidates": demo_run.candidates,
+        "search_zones": demo_run.search_zones,
+        "hexagons": demo_run.hexagons,
+        "wijken": demo_run.wijken,
+        "buurten": demo_run.buurten,
+        "accounting": demo_run.accounting,
+        "rejects": demo_run.rejects,
+    }
+    layers: dict[str, dict[str, object]] = {}
+    for key, frame in ours.items():
+        name = LAYER_NAMES[key]
+        qml = styles.get(name)
+        renderer = ET.fromstring(qml).find("renderer-v2").get("type") if qml else None
+        layers[name] = {"features": len(frame), "renderer": renderer}
+    layers[FIELD_TABLE] = {"features": n_fields, "renderer": None}
+    assert layers[LAYER_NAMES["buurten"]]["renderer"] == "graduatedSymbol"
+    assert layers[LAYER_NAMES["hexagons"]]["renderer"] == "categorizedSymbol"
+    rasters = {
+        p.stem: {"renderer": "singlebandpseudocolor"} for p in demo_run.density_paths.values()
+    }
+    expected = {"layers": layers, "rasters": rasters}
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(home)}
+    check = Path(__file__).resolve().parent / "qgis_check.py"
+    done = subprocess.run(
+        [str(qgis_python), str(check), str(qgs), json.dumps(expected)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "QGIS CHECK OK" in done.stdout
