@@ -39,7 +39,6 @@ import os
 import re
 import sqlite3
 import uuid
-import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,8 +63,6 @@ from ._style import (
     SITE_OTHER,
     SITE_TOP,
     WIJK_OUTLINE,
-    choropleth_colours,
-    class_breaks,
 )
 from .settings import Settings
 
@@ -1511,36 +1508,25 @@ def _buurt_choropleth_qml(buurten: gpd.GeoDataFrame, settings: Settings) -> tupl
 
     The map (``webmap``) resolves ``settings.map.indicator``, leaves areas below the privacy
     threshold out of the class computation, shows shares in per cent and gives values beyond
-    the end classes the colour of the nearest class. Its helpers are used here so that both
+    the end classes the colour of the nearest class. Its choropleth_classes is used here so both
     always agree. In QGIS (internal use) the suppressed buurten keep their colour by value.
     """
-    from . import webmap  # the map owns the rules of its choropleth
+    from .webmap import choropleth_classes  # the map owns the rules of its choropleth
 
-    language = settings.map.language
-    column = webmap._resolve_indicator(buurten, settings.map.indicator)
-    _, unit, base, kind = webmap._indicator_info(column, language, settings)
-    values = webmap._numeric(buurten, column)
-    hidden = webmap._below_threshold(buurten, base, settings.privacy.min_count)
-    shown = ~hidden & np.isfinite(values)
-    scale = 100.0 if kind == "share" else 1.0
-    with warnings.catch_warnings():
-        # mapclassify runs in pure Python without numba and says so; the result is the same.
-        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
-        breaks = class_breaks(
-            values[shown] * scale, scheme=settings.map.scheme, k=settings.map.classes
-        )
+    c = choropleth_classes(buurten, settings, language=settings.map.language)
+    column, breaks, scale = c.column, c.breaks, c.scale
     bounds = [b / scale for b in breaks]
-    precision = 2 if kind == "lq" else 1
-    suffix = " %" if kind == "share" else ""
+    precision = 2 if c.kind == "lq" else 1
+    suffix = " %" if c.kind == "share" else ""
     labels = []
     if breaks:
-        low = float(np.nanmin(values[shown] * scale))
+        low = float(np.nanmin(c.values[c.shown]))
         for j, upper in enumerate(breaks):
             lower = low if j == 0 else breaks[j - 1]
             labels.append(
                 f"{_label_number(lower, precision)} - {_label_number(upper, precision)}{suffix}"
             )
-        finite = values[np.isfinite(values)]
+        finite = c.values[np.isfinite(c.values)] / scale
         # The map gives values beyond the end classes the end colours: stretch the end bounds.
         bounds[-1] = max(bounds[-1], float(finite.max()))
         minimum = min(0.0, float(finite.min()))
@@ -1549,14 +1535,14 @@ def _buurt_choropleth_qml(buurten: gpd.GeoDataFrame, settings: Settings) -> tupl
     qml = qml_graduated(
         column,
         bounds,
-        choropleth_colours(len(breaks)),
+        c.colours,
         _layer_code_or(buurten, 2),
         minimum=minimum,
         labels=labels,
         outline="#ffffff",
         outline_width_mm=0.2,
     )
-    log.debug("QGIS buurt style: %s (%s) in %d classes", column, unit, len(breaks))
+    log.debug("QGIS buurt style: %s (%s) in %d classes", column, c.unit, len(breaks))
     return qml, column
 
 

@@ -44,7 +44,7 @@ Self-contained mode (``self_contained=True``)
 
 from __future__ import annotations
 
-__all__ = ["format_number", "make_map"]
+__all__ = ["Choropleth", "choropleth_classes", "format_number", "make_map"]
 
 import base64
 import html
@@ -54,6 +54,7 @@ import math
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -578,6 +579,68 @@ def _style_from_properties(feature: dict[str, Any]) -> dict[str, Any]:
     return feature["properties"]["style"]
 
 
+@dataclass(frozen=True)
+class Choropleth:
+    """How the buurt choropleth is classed: shared by the HTML map and the QGIS style.
+
+    ``values`` are on the display scale (shares in per cent); ``hidden`` marks buurten whose
+    value rests on fewer establishments than the privacy threshold (left out of the class
+    computation and greyed on the map); ``classes`` is the class index per buurt, -1 for none.
+    """
+
+    column: str
+    label: str
+    unit: str
+    kind: str
+    scale: float
+    values: np.ndarray
+    hidden: np.ndarray
+    shown: np.ndarray
+    breaks: list[float]
+    colours: list[str]
+    classes: np.ndarray
+
+
+def choropleth_classes(buurten: pd.DataFrame, settings: Settings, *, language: str) -> Choropleth:
+    """Class the buurten on ``settings.map.indicator`` with the map's scheme and colours.
+
+    Raises
+    ------
+    ConfigError
+        When the indicator is not a column of ``buurten``.
+    """
+    column = _resolve_indicator(buurten, settings.map.indicator)
+    label, unit, base, kind = _indicator_info(column, language, settings)
+    scale = 100.0 if kind == "share" else 1.0
+    values = _numeric(buurten, column) * scale
+    hidden = _below_threshold(buurten, base, settings.privacy.min_count)
+    shown = ~hidden & np.isfinite(values)
+    with warnings.catch_warnings():
+        # mapclassify falls back to pure Python without numba and says so; the result is the same.
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        breaks = _style.class_breaks(
+            values[shown], scheme=settings.map.scheme, k=settings.map.classes
+        )
+    classes = np.full(len(buurten), -1)
+    if breaks:
+        classes[shown] = np.minimum(
+            np.searchsorted(np.asarray(breaks), values[shown], side="left"), len(breaks) - 1
+        )
+    return Choropleth(
+        column=column,
+        label=label,
+        unit=unit,
+        kind=kind,
+        scale=scale,
+        values=values,
+        hidden=hidden,
+        shown=shown,
+        breaks=breaks,
+        colours=_style.choropleth_colours(len(breaks)),
+        classes=classes,
+    )
+
+
 def _buurt_layer(
     buurten: gpd.GeoDataFrame,
     geoms: gpd.GeoSeries,
@@ -588,25 +651,16 @@ def _buurt_layer(
 ) -> tuple[folium.GeoJson, str]:
     """The choropleth layer and its legend HTML."""
     min_count = settings.privacy.min_count
-    column = _resolve_indicator(buurten, settings.map.indicator)
-    label, unit, base, kind = _indicator_info(column, language, settings)
-    values = _numeric(buurten, column)
-    if kind == "share":
-        values = values * 100.0
-    hidden = _below_threshold(buurten, base, min_count)
-    shown = ~hidden & np.isfinite(values)
-    with warnings.catch_warnings():
-        # mapclassify falls back to pure Python without numba and says so; the result is the same.
-        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
-        breaks = _style.class_breaks(
-            values[shown], scheme=settings.map.scheme, k=settings.map.classes
-        )
-    colours = _style.choropleth_colours(len(breaks))
-    classes = np.full(len(buurten), -1)
-    if breaks:
-        classes[shown] = np.minimum(
-            np.searchsorted(np.asarray(breaks), values[shown], side="left"), len(breaks) - 1
-        )
+    c = choropleth_classes(buurten, settings, language=language)
+    column, label, unit, kind = c.column, c.label, c.unit, c.kind
+    values, hidden, shown, breaks, colours, classes = (
+        c.values,
+        c.hidden,
+        c.shown,
+        c.breaks,
+        c.colours,
+        c.classes,
+    )
     decimals = 2 if kind == "lq" else _decimals_for(values[shown])
 
     def fmt(x: float, d: int = decimals) -> str:
