@@ -28,12 +28,11 @@ weights (linear binning; the weights sum to one, so no mass is created or lost),
 grid is convolved once with the kernel sampled at the cell-centre offsets, using a real FFT. That
 costs O(M log M) in the number of cells M instead of QGIS's O(N (r / cell)^2) stamping of every
 point. Linear binning is second-order accurate in cell / r: when the radius spans fewer than
-16 cells the points are binned on a finer internal grid (an odd factor of 3 or 5) and the surface
-is read back at the output cell centres, so that the maximum error against exact evaluation
-stays within 1 % of the surface maximum for the smooth kernels (quartic, triweight) from
-``r >= 4`` cells. The kinked kernels converge more slowly (epanechnikov, triangular: a few %
-at 4-8 cells) and the discontinuous uniform kernel cannot match an exact disk at the rim
-(cells near the rim can be off by a large fraction). For ``scaled`` the discrete kernel is
+16 fine cells (64 for the kinked epanechnikov and triangular kernels) the points are binned on
+a finer internal grid (an odd factor) and the surface is read back at the output cell centres,
+so that the maximum error against exact evaluation stays within 1 % of the surface maximum for
+every kernel but the uniform one from ``r >= 4`` cells. The discontinuous uniform kernel cannot
+match an exact disk at the rim (cells near the rim can be off by a large fraction). For ``scaled`` the discrete kernel is
 normalised so that the grid's total equals the total weight (to floating-point precision) as
 long as every kernel lies inside the grid, which the default extent guarantees; the uniform
 kernel's per-cell value then differs from ``1 / (pi r^2)`` by the ratio of the disk's area to
@@ -74,7 +73,14 @@ _SCALE = {"quartic": 3.0, "triweight": 4.0, "epanechnikov": 2.0, "triangular": 3
 # binning's error falls with (cell / r)^2 and is below 1 % of the maximum for the quartic
 # kernel from about 12 cells (measured against exact evaluation).
 _MIN_RADIUS_CELLS = 16.0
-_MAX_OVERSAMPLE = 5
+# The kinked kernels (epanechnikov at the rim, triangular at the centre and the rim) converge
+# more slowly: measured against exact evaluation for a single point (the worst case), the
+# error stays below 1 % of the maximum once the radius spans about 64 fine cells.
+_MIN_RADIUS_CELLS_KINKED = 64.0
+_KINKED = frozenset({"epanechnikov", "triangular"})
+_MAX_OVERSAMPLE = 21
+# Upper bound on the internal fine grid (float64 cells); beyond it the factor is lowered.
+_MAX_FINE_CELLS = 60_000_000
 # FFT round-off is about 1e-16 of the largest value; anything below this fraction of the
 # maximum is noise (or a kernel tail too small to matter) and is set to exactly zero.
 _NOISE = 1e-12
@@ -232,13 +238,21 @@ def _grid_geometry(
     return x0, y1, rows, cols
 
 
-def _oversample_for(radius_cells: float) -> int:
-    """Smallest odd factor that makes the radius span ``_MIN_RADIUS_CELLS`` fine cells."""
-    if radius_cells >= _MIN_RADIUS_CELLS:
+def _oversample_for(radius_cells: float, kernel: str = "quartic", n_cells: int = 0) -> int:
+    """Smallest odd factor that makes the radius span enough fine cells for 1 % accuracy.
+
+    Lowered (with a log note) when the fine grid would exceed ``_MAX_FINE_CELLS``.
+    """
+    need = _MIN_RADIUS_CELLS_KINKED if kernel in _KINKED else _MIN_RADIUS_CELLS
+    if radius_cells >= need:
         return 1
-    m = math.ceil(_MIN_RADIUS_CELLS / radius_cells)
+    m = min(math.ceil(need / radius_cells), _MAX_OVERSAMPLE)
     m += 1 - m % 2  # odd, so that every output cell centre is also a fine cell centre
-    return min(m, _MAX_OVERSAMPLE)
+    while m > 1 and n_cells * m * m > _MAX_FINE_CELLS:
+        m -= 2
+    if m < need / radius_cells:
+        log.info("kde: grid too large for full oversampling; accuracy may fall below 1 %%")
+    return m
 
 
 def _linear_bin(
@@ -402,7 +416,10 @@ def kde(
             units = "establishments per km2" if weights is None else "weight per km2"
 
     x0, ytop, rows, cols = _grid_geometry(xy, extent, cell, radius)
-    m = _oversample_for(radius / cell) if oversample is None else int(oversample)
+    if oversample is None:
+        m = _oversample_for(radius / cell, kernel, rows * cols)
+    else:
+        m = int(oversample)
     if m < 1 or m % 2 == 0:
         raise ValueError(f"oversample must be a positive odd number, got {oversample!r}")
     fine = cell / m

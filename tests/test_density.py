@@ -112,7 +112,7 @@ def test_grid_extent_is_grown_by_the_radius_and_snapped() -> None:
     seed=st.integers(0, 2**31 - 1),
     n=st.integers(1, 60),
     radius_cells=st.floats(4.0, 24.0),
-    kernel=st.sampled_from(["quartic", "triweight"]),
+    kernel=st.sampled_from(["quartic", "triweight", "epanechnikov", "triangular"]),
     output=st.sampled_from(["raw", "scaled"]),
     weighted=st.booleans(),
 )
