@@ -32,9 +32,10 @@ point. Linear binning is second-order accurate in cell / r: when the radius span
 a finer internal grid (an odd factor) and the surface is read back at the output cell centres,
 so that the maximum error against exact evaluation stays within 1 % of the surface maximum for
 every kernel but the uniform one from ``r >= 4`` cells. The discontinuous uniform kernel cannot
-match an exact disk at the rim (cells near the rim can be off by a large fraction). For ``scaled`` the discrete kernel is
-normalised so that the grid's total equals the total weight (to floating-point precision) as
-long as every kernel lies inside the grid, which the default extent guarantees; the uniform
+match an exact disk at the rim (cells near the rim can be off by a large fraction). For
+``scaled`` the discrete kernel is normalised so that the grid's total equals the total weight
+(to floating-point precision) as long as every kernel lies inside the grid, which the default
+extent guarantees; the uniform
 kernel's per-cell value then differs from ``1 / (pi r^2)`` by the ratio of the disk's area to
 the number of cell centres inside it.
 """
