@@ -764,13 +764,15 @@ def _buurt_layer(
 def _wijk_layer(
     wijken: gpd.GeoDataFrame, geoms: gpd.GeoSeries, *, t: Mapping[str, str]
 ) -> tuple[folium.GeoJson, str]:
-    names = wijken["wijk_name"] if "wijk_name" in wijken else wijken.get("wijk_code")
+    # A wijk without a name (older CBS files have no WK_NAAM) is labelled with its code.
+    codes = _texts(wijken, "wijk_code")
+    names = [n or c for n, c in zip(_texts(wijken, "wijk_name"), codes, strict=True)]
     properties = [
         {
-            "label": _esc(n) if names is not None else "",
+            "label": _esc(n),
             "style": {"color": _style.WIJK_OUTLINE, "weight": 2, "fill": False, "opacity": 0.9},
         }
-        for n in (names if names is not None else [""] * len(wijken))
+        for n in names
     ]
     layer = folium.GeoJson(
         _feature_collection(geoms, properties),
