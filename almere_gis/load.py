@@ -31,7 +31,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ._errors import InputError, ValidationReport
+from ._errors import AccountingError, InputError, ValidationReport
 from ._schema import AREA_COLUMNS, BUSINESS_COLUMNS, CRS_RD
 from ._validate import BUSINESS_PRESETS, check_areas, check_businesses, detect_area_schema
 
@@ -540,7 +540,12 @@ def load_businesses(
             len(result.values),
         )
     if len(businesses) + len(rejects) != len(result.values):  # pragma: no cover - invariant
-        raise AssertionError("business rows lost while loading")
+        raise AccountingError(
+            f"{path}: {len(result.values)} rows read but {len(businesses)} valid + "
+            f"{len(rejects)} rejected. This is a bug: please report it with the file."
+        )
+    # Rows read from the file, counted before validation: the run's accounting checks against it.
+    businesses.attrs["n_input_rows"] = len(result.values)
     businesses.attrs["source"] = str(path)
     businesses.attrs["fields"] = dict(result.fields)
     businesses.attrs["coordinate_source"] = result.coordinate_source

@@ -115,7 +115,7 @@ def run(
         swapped_latlon=b.swapped_latlon,
         home_gebruiksdoel=settings.classification.home_gebruiksdoel,
     )
-    n_input = len(businesses) + len(rejects)
+    n_input = int(businesses.attrs["n_input_rows"])
 
     on_step(STEPS[2])
     businesses = classify_businesses(businesses, settings=settings.classification)
