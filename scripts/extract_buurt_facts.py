@@ -40,10 +40,11 @@ import logging
 import sys
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from almere_gis.load import load_buurten
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT.parent / "shared" / "data" / "cbs_almere_buurten.geojson"
@@ -59,42 +60,24 @@ WIJK_NAMES = {
     "WK003406": "Almere-Pampus",
 }
 
-# source column -> output column
-NUMERIC = {
-    "AANT_INW": "inhabitants",
-    "AANTAL_HH": "households",
-    "WONINGEN": "homes",
-    "OPP_TOT": "area_total_ha",
-    "OPP_LAND": "area_land_ha",
-    "OPP_WATER": "area_water_ha",
-    "AF_TREINST": "dist_train_km",
-}
-SENTINEL_MAX = -99995
 ROUND_M = 10.0
 
 log = logging.getLogger("almere_gis")
 
 
 def extract(source: Path) -> pd.DataFrame:
-    """Return the facts table (one row per buurt, sorted by buurt code)."""
-    gdf = gpd.read_file(source)
-    missing = {"BU_CODE", "BU_NAAM", "WK_CODE", "GM_CODE", *NUMERIC} - set(gdf.columns)
-    if missing:
-        raise ValueError(
-            f"{source}: columns {sorted(missing)} are missing. Fix: use a CBS Wijk- en "
-            "Buurtkaart in the old upper-case schema."
-        )
-    unknown = sorted(set(gdf["WK_CODE"]) - set(WIJK_NAMES))
+    """Return the facts table (one row per buurt, sorted by buurt code).
+
+    The file is read with the package's own loader, which maps the CBS schema, turns sentinels
+    into missing values, repairs invalid polygons and reprojects to RD New.
+    """
+    gdf = load_buurten(source).sort_values("buurt_code").reset_index(drop=True)
+    unknown = sorted(set(gdf["wijk_code"]) - set(WIJK_NAMES))
     if unknown:
         raise ValueError(
             f"{source}: wijk codes {unknown} have no name. Fix: add them to WIJK_NAMES."
         )
-    gdf = gdf.to_crs("EPSG:28992").sort_values("BU_CODE").reset_index(drop=True)
-    geom = shapely.force_2d(gdf.geometry.to_numpy())
-    invalid = ~shapely.is_valid(geom)
-    if invalid.any():
-        log.info("repaired invalid polygons: %s", ", ".join(gdf.loc[invalid, "BU_CODE"]))
-        geom[invalid] = shapely.make_valid(geom[invalid])
+    geom = gdf.geometry.to_numpy()
 
     def rounded(points: np.ndarray) -> np.ndarray:
         xy = np.round(shapely.get_coordinates(points) / ROUND_M) * ROUND_M
@@ -110,25 +93,17 @@ def extract(source: Path) -> pd.DataFrame:
         if still_out.any():
             raise ValueError(
                 f"{source}: no inside point at {ROUND_M:g} m precision for "
-                f"{list(gdf.loc[still_out, 'BU_CODE'])}. Fix: lower ROUND_M."
+                f"{list(gdf.loc[still_out, 'buurt_code'])}. Fix: lower ROUND_M."
             )
-        log.info("inscribed-circle centre used for: %s", ", ".join(gdf.loc[~inside, "BU_CODE"]))
+        log.info("inscribed-circle centre used for: %s", ", ".join(gdf.loc[~inside, "buurt_code"]))
 
-    out = pd.DataFrame(
-        {
-            "buurt_code": gdf["BU_CODE"].astype(str),
-            "buurt_name": gdf["BU_NAAM"].astype(str),
-            "wijk_code": gdf["WK_CODE"].astype(str),
-            "wijk_name": gdf["WK_CODE"].map(WIJK_NAMES),
-            "gemeente_code": gdf["GM_CODE"].astype(str),
-        }
-    )
-    for src, dst in NUMERIC.items():
-        values = pd.to_numeric(gdf[src], errors="coerce").astype("float64")
-        out[dst] = values.where(values > SENTINEL_MAX)
+    out = gdf[["buurt_code", "buurt_name", "wijk_code"]].astype(str)
+    out["wijk_name"] = out["wijk_code"].map(WIJK_NAMES)
+    out["gemeente_code"] = gdf["gemeente_code"].astype(str)
     for col in ("inhabitants", "households", "homes", "area_total_ha", "area_land_ha"):
-        out[col] = out[col].astype("Int64")
-    out["area_water_ha"] = out["area_water_ha"].astype("Int64")
+        out[col] = gdf[col].astype("Int64")
+    out["area_water_ha"] = gdf["area_water_ha"].astype("Int64")
+    out["dist_train_km"] = gdf["dist_train_km"]
     out["dist_train_km"] = out["dist_train_km"].round(1)
     out["centroid_x"] = xy[:, 0].astype("int64")
     out["centroid_y"] = xy[:, 1].astype("int64")

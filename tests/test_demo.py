@@ -332,3 +332,19 @@ def test_largest_remainder() -> None:
     assert list(_largest_remainder(np.array([1.0, 1.0, 2.0]), 5)) == [1, 1, 3]
     assert list(_largest_remainder(np.array([0.0, 3.0]), 4)) == [0, 4]
     assert _largest_remainder(np.array([2.0, 5.0, 3.0]), 17).sum() == 17
+
+
+def test_facts_table_regenerates_byte_identically(shared_cbs_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "facts.csv"
+    script = ROOT / "scripts" / "extract_buurt_facts.py"
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(script), "--source", str(shared_cbs_path), "--target", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    committed = ROOT / "almere_gis" / "data" / "almere_buurten_cbs.csv"
+    assert target.read_bytes() == committed.read_bytes()
