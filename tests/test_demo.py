@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -337,8 +338,6 @@ def test_largest_remainder() -> None:
 def test_facts_table_regenerates_byte_identically(shared_cbs_path: Path, tmp_path: Path) -> None:
     target = tmp_path / "facts.csv"
     script = ROOT / "scripts" / "extract_buurt_facts.py"
-    import sys
-
     done = subprocess.run(
         [sys.executable, str(script), "--source", str(shared_cbs_path), "--target", str(target)],
         capture_output=True,
