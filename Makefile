@@ -58,6 +58,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_join.py
 	$(BIN)/python benchmarks/bench_kde.py
+	$(BIN)/python benchmarks/bench_sites.py
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
