@@ -55,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "getis_ord": "hotspots",
     # candidate sites
     "load_candidates": "sites",
+    "load_stations": "sites",
     "score_sites": "sites",
     "rank_stability": "sites",
     "search_zones": "sites",

@@ -731,18 +731,22 @@ def check_businesses(
     source = "geometry" if geometry_ok else ("xy" if found["x"] and found["y"] else "latlon")
 
     # ---- home-based --------------------------------------------------------------------
-    home = pd.Series(pd.NA, index=index, dtype="boolean")
-    if found["home_based"]:
-        col = found["home_based"]
+    def flag(field: str, what: str) -> pd.Series:
+        """A yes/no column as nullable booleans; unrecognised values reject their rows."""
+        col = found[field]
+        if not col:
+            return pd.Series(pd.NA, index=index, dtype="boolean")
         flags, bad = parse_bool(table[col])
         problems.add(
             bad,
             col,
-            "unrecognised home-based flag ",
+            f"unrecognised {what} flag ",
             _Quoted(table[col]),
             f" in column '{col}' (use {_BOOL_HELP})",
         )
-        home = flags
+        return flags
+
+    home = flag("home_based", "home-based")
     if found["gebruiksdoel"]:
         doel = to_text(table[found["gebruiksdoel"]])
         pattern = r"(?:^|;)\s*" + re.escape(home_gebruiksdoel.strip().lower()) + r"\s*(?:;|$)"
@@ -765,17 +769,7 @@ def check_businesses(
         odd = years.notna() & ((years != np.floor(years)) | (years < lo) | (years > hi))
         problems.add(odd, col, "implausible start year ", _Number(years), f" (expected {lo}-{hi})")
         start_year = years.where(~odd).round().astype("Int64")
-    social = pd.Series(pd.NA, index=index, dtype="boolean")
-    if found["social_enterprise"]:
-        col = found["social_enterprise"]
-        social, bad = parse_bool(table[col])
-        problems.add(
-            bad,
-            col,
-            "unrecognised social-enterprise flag ",
-            _Quoted(table[col]),
-            f" in column '{col}' (use {_BOOL_HELP})",
-        )
+    social = flag("social_enterprise", "social-enterprise")
     name = (
         to_text(table[found["name"]])
         if found["name"]

@@ -23,19 +23,10 @@ import shapely
 from affine import Affine
 from rasterio import features
 
-from ._errors import AccountingError, InputError
-from ._schema import CRS_RD
+from ._crs import require_rd
+from ._errors import AccountingError
 
 OUTSIDE_REASON_NL = "buiten het studiegebied (in geen enkele buurt)"
-
-
-def _check_rd(gdf: gpd.GeoDataFrame, what: str) -> None:
-    if gdf.crs is None or not gdf.crs.equals(CRS_RD):
-        raise InputError(
-            what,
-            f"CRS is {gdf.crs}, expected {CRS_RD}",
-            "load it with almere_gis.load_* (which reprojects) or call .to_crs('EPSG:28992')",
-        )
 
 
 def assign_areas(
@@ -173,8 +164,8 @@ def join_businesses(
     AccountingError
         If input rows != joined + outside + rejected: the run must not go on with lost records.
     """
-    _check_rd(businesses, "businesses")
-    _check_rd(buurten, "buurten")
+    require_rd(businesses, "businesses")
+    require_rd(buurten, "buurten")
     order = np.argsort(buurten["buurt_code"].to_numpy(dtype=str), kind="stable")
     polys = buurten.geometry.to_numpy()[order]
     x = shapely.get_x(businesses.geometry.to_numpy())

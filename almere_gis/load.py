@@ -31,6 +31,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from ._crs import to_rd
 from ._errors import AccountingError, InputError, ValidationReport
 from ._schema import AREA_COLUMNS, BUSINESS_COLUMNS, CRS_RD
 from ._validate import BUSINESS_PRESETS, check_areas, check_businesses, detect_area_schema
@@ -213,25 +214,6 @@ def _read_vector(path: Path, *, layer: str | None) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def _to_rd(gdf: gpd.GeoDataFrame, path: object, crs: str | None) -> gpd.GeoDataFrame:
-    if gdf.crs is None:
-        if crs is None:
-            raise InputError(
-                path,
-                "the layer has no CRS (coordinate reference system)",
-                "pass crs='EPSG:28992' (or the file's EPSG code), set [paths] areas_crs, "
-                "or add a .prj / CRS to the file",
-            )
-        log.info("%s: no CRS in the file; using the given %s", path, crs)
-        gdf = gdf.set_crs(crs)
-    elif crs is not None and not gdf.crs.equals(gpd.GeoSeries([], crs=crs).crs):
-        log.warning("%s: the file says its CRS is %s; the given %s is ignored", path, gdf.crs, crs)
-    if not gdf.crs.equals(gpd.GeoSeries([], crs=CRS_RD).crs):
-        log.info("%s: reprojected from %s to %s", path, gdf.crs.to_string(), CRS_RD)
-        gdf = gdf.to_crs(CRS_RD)
-    return gdf
-
-
 def _repair(gdf: gpd.GeoDataFrame, code_col: str, path: object) -> tuple[gpd.GeoDataFrame, list]:
     """Repair invalid polygons with make_valid, keeping only their polygonal parts."""
     geom = gdf.geometry.to_numpy()
@@ -275,7 +257,7 @@ def _load_areas(
         )
     areas, schema = check_areas(table, path=path, level=level)
     log.info("%s: %d %sen, %s CBS schema", path, len(areas), level, schema)
-    areas = _to_rd(areas, path, crs)
+    areas = to_rd(areas, path, crs)
     areas, repaired = _repair(areas, f"{level}_code", path)
     areas = areas.reset_index(drop=True)
     areas.attrs["repaired"] = repaired

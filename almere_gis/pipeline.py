@@ -265,7 +265,7 @@ def _hotspot_step(result: RunResult, out: Path) -> None:
 
 
 def _sites_step(result: RunResult, out: Path) -> None:
-    from .sites import load_candidates, rank_stability, score_sites, search_zones
+    from .sites import load_candidates, load_stations, rank_stability, score_sites, search_zones
 
     s = result.settings
     if s.paths.candidates is None:
@@ -274,9 +274,7 @@ def _sites_step(result: RunResult, out: Path) -> None:
     if result.hexagons is None:
         raise ConfigError("site scoring needs the hot spot step; run it too")
     candidates, cand_rejects = load_candidates(s.paths.candidates, language=s.sites.language)
-    stations = None
-    if s.paths.stations is not None:
-        stations = gpd.read_file(s.paths.stations).to_crs("EPSG:28992")
+    stations = None if s.paths.stations is None else load_stations(s.paths.stations)
     scored = score_sites(
         candidates,
         result.businesses,

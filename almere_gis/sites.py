@@ -90,6 +90,7 @@ __all__ = [
     "field_descriptions",
     "format_top",
     "load_candidates",
+    "load_stations",
     "rank_stability",
     "resolve_weights",
     "score_sites",
@@ -108,6 +109,7 @@ import pandas as pd
 import shapely
 from scipy import stats
 
+from ._crs import require_rd, to_rd
 from ._errors import ConfigError, InputError
 from ._schema import CRS_RD, RD_EXTENT
 from .settings import SiteSettings
@@ -406,6 +408,36 @@ def _fmt_number(value: float, digits: int, language: str) -> str:
     return text
 
 
+def load_stations(
+    path: str | Path, *, crs: str | None = None, layer: str | None = None
+) -> gpd.GeoDataFrame:
+    """Train stations (points) for the accessibility criterion, in EPSG:28992.
+
+    Raises
+    ------
+    InputError
+        For a missing, unreadable or empty file, a file without point geometry, or a file
+        without a CRS when ``crs`` is not given.
+    """
+    from .load import read_table
+
+    path = Path(path)
+    raw = read_table(path, layer=layer)
+    if not isinstance(raw, gpd.GeoDataFrame) or len(raw) == 0:
+        raise InputError(path, "has no station points", "give a point layer of train stations")
+    geoms = raw.geometry.to_numpy()
+    usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    if not (shapely.get_type_id(geoms[usable]) == 0).all() or not usable.any():
+        raise InputError(
+            path,
+            "stations must be points",
+            "give one point per station (use the station's centroid for areas)",
+        )
+    if (~usable).any():
+        log.warning("%s: %d stations without a location are ignored", path, int((~usable).sum()))
+    return to_rd(raw.loc[usable].reset_index(drop=True), path, crs)
+
+
 def load_candidates(
     path: str | Path,
     *,
@@ -493,17 +525,7 @@ def load_candidates(
             "add a column site_id with a unique id per site",
         )
 
-    if raw.crs is None:
-        if crs is None:
-            raise InputError(
-                path,
-                "has no coordinate reference system",
-                "add the .prj file, or pass the CRS (crs='EPSG:28992')",
-            )
-        raw = raw.set_crs(crs)
-    if not raw.crs.equals(CRS_RD):
-        log.info("%s: reprojected candidate sites from %s to %s", path, raw.crs, CRS_RD)
-        raw = raw.to_crs(CRS_RD)
+    raw = to_rd(raw, path, crs)
 
     n = len(raw)
     source_row = np.arange(1, n + 1)
@@ -704,15 +726,6 @@ def resolve_weights(weights: object) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_rd(gdf: gpd.GeoDataFrame, what: str) -> None:
-    if gdf.crs is None or not gdf.crs.equals(CRS_RD):
-        raise InputError(
-            what,
-            f"CRS is {gdf.crs}, expected {CRS_RD}",
-            "load it with the almere_gis loaders (which reproject) or call .to_crs('EPSG:28992')",
-        )
-
-
 def _bool_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         raise InputError(
@@ -842,7 +855,7 @@ def _raw_criteria(
         raw["cluster"] = np.full(n, np.nan)
         extra["cluster_distance_m"] = np.full(n, np.nan)
     else:
-        _check_rd(hexagons, "hexagons")
+        require_rd(hexagons, "hexagons")
         if "gi_class" not in hexagons.columns:
             raise InputError(
                 "hexagons",
@@ -867,14 +880,14 @@ def _raw_criteria(
         else np.full(n, -1, dtype=np.int64)
     )
     if buurten is not None:
-        _check_rd(buurten, "buurten")
+        require_rd(buurten, "buurten")
         codes = buurten["buurt_code"].astype("string").to_numpy(dtype=object, na_value=None)
         extra["buurt_code"] = pd.array(
             np.where(pos >= 0, codes[np.clip(pos, 0, None)] if len(codes) else None, None),
             dtype="string",
         )
     if stations is not None:
-        _check_rd(stations, "stations")
+        require_rd(stations, "stations")
         station_m, _ = _nearest_distance(geoms, stations.geometry.to_numpy())
         station_km = station_m / 1000.0
         notes["station"] = "layer"
@@ -1064,8 +1077,8 @@ def score_sites(
     text = _TEXT[language]
     weights = resolve_weights(s.weights)
     active = [k for k, w in weights.items() if w > 0]
-    _check_rd(candidates, "candidates")
-    _check_rd(businesses, "businesses")
+    require_rd(candidates, "candidates")
+    require_rd(businesses, "businesses")
 
     raw, extra, notes = _raw_criteria(candidates, businesses, hexagons, buurten, stations, s)
     n = len(candidates)
@@ -1314,8 +1327,8 @@ def search_zones(
         The qualifying hexagons (original index, all their columns) plus ``nearest_site_id``
         and ``nearest_candidate_m`` (NaN when there are no candidates).
     """
-    _check_rd(hexagons, "hexagons")
-    _check_rd(candidates, "candidates")
+    require_rd(hexagons, "hexagons")
+    require_rd(candidates, "candidates")
     if class_columns is None:
         class_columns = [c for c in hexagons.columns if str(c).startswith("gi_class")]
     if not class_columns:

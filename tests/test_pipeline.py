@@ -213,3 +213,32 @@ def test_qgis_opens_the_demo_package(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "QGIS CHECK OK" in done.stdout
+
+
+def test_stations_layer_is_validated_and_used(tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    lines = gpd.GeoDataFrame(
+        {"naam": ["spoor"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs="EPSG:28992"
+    )
+    lines.to_file(tmp_path / "lijnen.gpkg")
+    with pytest.raises(ag.InputError, match="stations must be points"):
+        ag.load_stations(tmp_path / "lijnen.gpkg")
+
+    # Almere Centrum station, in WGS 84: the loader reprojects it to RD New.
+    station = gpd.GeoDataFrame(
+        {"naam": ["Almere Centrum"]}, geometry=[shapely.Point(5.2187, 52.3750)], crs="EPSG:4326"
+    )
+    station.to_file(tmp_path / "stations.gpkg")
+    loaded = ag.load_stations(tmp_path / "stations.gpkg")
+    assert loaded.crs.equals("EPSG:28992")
+    assert 140_000 < loaded.geometry.x.iloc[0] < 150_000
+
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(f'[paths]\nstations = "{(tmp_path / "stations.gpkg").as_posix()}"\n')
+    result = ag.run(ag.load_settings(cfg), out_dir=tmp_path / "out", steps={"sites"})
+    sites = result.candidates
+    assert sites is not None
+    # With a stations layer every site has a station distance, business parks included.
+    assert sites["accessibility_station_km"].notna().all()
