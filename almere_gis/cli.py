@@ -73,7 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "Ongeldige polygonen gerepareerd (make_valid): " + ", ".join(result.repaired_areas)
         )
     if result.candidates is not None:
-        from .sites import format_top
+        from .analysis.sites import format_top
 
         out_console.print(
             format_top(result.candidates, settings.sites.top_k, settings.sites.language)
@@ -85,7 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .load import validate_businesses
+    from .io.businesses import validate_businesses
     from .settings import load_settings
 
     settings = load_settings(args.config)
@@ -108,7 +108,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_init_config(args: argparse.Namespace) -> int:
-    from ._io import write_text
+    from .io.atomic import write_text
     from .settings import default_settings_text
 
     path = Path(args.path)
@@ -120,7 +120,7 @@ def _cmd_init_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from .demo import generate_demo_data
+    from .datasets.generate import generate_demo_data
 
     kwargs = {} if args.seed is None else {"seed": args.seed}
     written = generate_demo_data(args.out, **kwargs)
@@ -130,7 +130,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch_cbs(args: argparse.Namespace) -> int:
-    from .fetch import fetch_cbs
+    from .io.fetch import fetch_cbs
 
     kwargs = {} if args.year is None else {"year": args.year}
     path = fetch_cbs(gemeente=args.gemeente, out_path=args.out, **kwargs)

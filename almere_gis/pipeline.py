@@ -17,12 +17,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import _io
 from ._errors import ConfigError
-from .classify import classify_businesses
-from .indicators import area_indicators, area_typology, city_indicators
-from .join import join_businesses
-from .load import load_businesses, load_buurten, load_wijken, wijken_from_buurten
+from .analysis.classify import classify_businesses
+from .analysis.indicators import area_indicators, city_indicators
+from .analysis.join import join_businesses
+from .analysis.typology import area_typology
+from .io import atomic as _io
+from .io.areas import load_buurten, load_wijken, wijken_from_buurten
+from .io.businesses import load_businesses
 from .settings import Settings
 
 log = logging.getLogger("almere_gis")
@@ -172,7 +174,8 @@ def _subset(businesses: gpd.GeoDataFrame, subset: str) -> gpd.GeoDataFrame:
 
 
 def _density_step(result: RunResult, out: Path) -> None:
-    from .density import kde, write_geotiff
+    from .analysis.density import kde
+    from .outputs.rasters import write_geotiff
 
     d = result.settings.density
     sectors = {g.key for g in result.settings.classification.sector_groups} | {"overig"}
@@ -227,8 +230,8 @@ def _density_step(result: RunResult, out: Path) -> None:
 
 
 def _hotspot_step(result: RunResult, out: Path) -> None:
-    from .hexgrid import hex_counts, hex_grid
-    from .hotspots import getis_ord
+    from .analysis.hexgrid import hex_counts, hex_grid
+    from .analysis.hotspots import getis_ord
 
     s = result.settings
     h = s.hotspots
@@ -265,7 +268,8 @@ def _hotspot_step(result: RunResult, out: Path) -> None:
 
 
 def _sites_step(result: RunResult, out: Path) -> None:
-    from .sites import load_candidates, load_stations, rank_stability, score_sites, search_zones
+    from .analysis.sites import rank_stability, score_sites, search_zones
+    from .io.candidates import load_candidates, load_stations
 
     s = result.settings
     if s.paths.candidates is None:
@@ -302,7 +306,7 @@ def _sites_step(result: RunResult, out: Path) -> None:
 
 
 def _map_step(result: RunResult, out: Path) -> None:
-    from .webmap import make_map
+    from .outputs.webmap import make_map
 
     s = result.settings
     paths = result.density_paths
@@ -321,7 +325,7 @@ def _map_step(result: RunResult, out: Path) -> None:
 
 
 def _qgis_step(result: RunResult, out: Path) -> None:
-    from .export import export_qgis_package
+    from .outputs.qgis import export_qgis_package
 
     s = result.settings
     rejects = result.rejects

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from almere_gis.join import assign_areas
-from almere_gis.load import load_buurten
+from almere_gis.analysis.join import assign_areas
+from almere_gis.io.areas import load_buurten
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from almere_gis import density
+from almere_gis.analysis import density
 
 CELL = 25.0
 RADIUS = 400.0

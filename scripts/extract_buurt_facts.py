@@ -2,8 +2,8 @@
 
 Reads the CBS Wijk- en Buurtkaart of Almere (old upper-case schema, GeoJSON in WGS 84) from
 ``../shared/data/cbs_almere_buurten.geojson`` (relative to the project root) and writes
-``almere_gis/data/almere_buurten_cbs.csv``: one row per buurt with figures only, never polygons.
-The demo generator (``almere_gis.demo``) builds its approximate geometry from this table.
+``almere_gis/datasets/data/almere_buurten_cbs.csv``: one row per buurt with figures only, never polygons.
+The demo generator (``almere_gis.datasets.generate``) builds its approximate geometry from this table.
 
 Columns
 -------
@@ -44,11 +44,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from almere_gis.load import load_buurten
+from almere_gis.io.areas import load_buurten
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT.parent / "shared" / "data" / "cbs_almere_buurten.geojson"
-TARGET = ROOT / "almere_gis" / "data" / "almere_buurten_cbs.csv"
+TARGET = ROOT / "almere_gis" / "datasets" / "data" / "almere_buurten_cbs.csv"
 
 # CBS wijken of Almere are its stadsdelen (CBS codes WK0034xx).
 WIJK_NAMES = {

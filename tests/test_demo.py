@@ -13,7 +13,7 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
-from almere_gis.demo import (
+from almere_gis.datasets.generate import (
     DEMO_FILES,
     EDGE_M,
     _area_types,
@@ -345,5 +345,5 @@ def test_facts_table_regenerates_byte_identically(shared_cbs_path: Path, tmp_pat
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    committed = ROOT / "almere_gis" / "data" / "almere_buurten_cbs.csv"
+    committed = ROOT / "almere_gis" / "datasets" / "data" / "almere_buurten_cbs.csv"
     assert target.read_bytes() == committed.read_bytes()

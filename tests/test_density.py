@@ -12,8 +12,10 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from almere_gis import density
-from almere_gis.density import KERNELS, kde, write_geotiff
+from almere_gis.analysis import density
+from almere_gis.analysis.density import KERNELS, kde
+from almere_gis.outputs import rasters
+from almere_gis.outputs.rasters import write_geotiff
 
 # Kernel shapes written out independently of the module, u = d / r <= 1.
 SHAPE = {
@@ -196,7 +198,7 @@ def _grid_for_tiff() -> tuple[density.DensityGrid, shapely.Polygon]:
 @pytest.mark.parametrize("cog_driver", [True, False], ids=["COG", "GTiff-fallback"])
 def test_geotiff_layout_and_mask(tmp_path, monkeypatch, cog_driver: bool) -> None:
     if not cog_driver:
-        monkeypatch.setattr(density, "_has_cog_driver", lambda: False)
+        monkeypatch.setattr(rasters, "_has_cog_driver", lambda: False)
     g, area = _grid_for_tiff()
     assert min(g.shape) > 512  # big enough for overviews
     out = write_geotiff(

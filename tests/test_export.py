@@ -23,10 +23,10 @@ import rasterio
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
-from almere_gis import export
 from almere_gis._errors import ConfigError, InputError
 from almere_gis._schema import AREA_COLUMNS
-from almere_gis._style import (
+from almere_gis.outputs import qgis as export
+from almere_gis.outputs.style import (
     DENSITY_RAMP,
     HOTSPOT_CLASSES,
     HOTSPOT_COLOURS,

@@ -8,7 +8,6 @@ the whole file runs in a few seconds.
 from __future__ import annotations
 
 import http.server
-import importlib.util
 import json
 import socket
 import threading
@@ -24,9 +23,9 @@ import pyogrio
 import pytest
 from shapely.geometry import box, mapping
 
-from almere_gis import fetch as fetch_mod
 from almere_gis._errors import FetchError, InputError
-from almere_gis.fetch import CRS_RD_URI, fetch_cbs
+from almere_gis.io import fetch as fetch_mod
+from almere_gis.io.fetch import CRS_RD_URI, fetch_cbs
 
 YEAR = 2024
 PREFIX = f"/cbs/wijken-en-buurten-{YEAR}/ogc/v1"
@@ -560,11 +559,8 @@ def test_output_must_be_a_geopackage(tmp_path: Path) -> None:
         fetch_cbs("GM0034", YEAR, tmp_path / "cbs.shp", base_url="http://127.0.0.1:9/{year}")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("almere_gis.load") is None, reason="almere_gis.load not there yet"
-)
 def test_loaders_read_the_download(pdok: FakePdok, tmp_path: Path) -> None:
-    from almere_gis.load import load_buurten, load_wijken
+    from almere_gis.io.areas import load_buurten, load_wijken
 
     pdok.serve_pdok()
     out = _fetch(pdok, tmp_path / "cbs.gpkg")

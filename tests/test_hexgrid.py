@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from almere_gis.hexgrid import hex_counts, hex_grid
+from almere_gis.analysis.hexgrid import hex_counts, hex_grid
 
 SIZE = 250.0
 R = SIZE / math.sqrt(3)

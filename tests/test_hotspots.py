@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from almere_gis._style import HOTSPOT_CLASSES
-from almere_gis.hexgrid import hex_grid
-from almere_gis.hotspots import _classes, getis_ord
+from almere_gis.analysis.hexgrid import hex_grid
+from almere_gis.analysis.hotspots import _classes, getis_ord
+from almere_gis.outputs.style import HOTSPOT_CLASSES
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from almere_gis.classify import classify_businesses
-from almere_gis.indicators import area_indicators, area_typology, city_indicators, safe_rate
+from almere_gis.analysis.classify import classify_businesses
+from almere_gis.analysis.indicators import area_indicators, city_indicators, safe_rate
+from almere_gis.analysis.typology import area_typology
 from almere_gis.settings import load_settings
 
 S = load_settings()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from almere_gis._errors import AccountingError, InputError
-from almere_gis.join import accounting_table, assign_areas, join_businesses
+from almere_gis.analysis.join import accounting_table, assign_areas, join_businesses
 
 # Four 100 m squares in a 2x2 block; codes deliberately not in file order.
 SQUARES = gpd.GeoDataFrame(

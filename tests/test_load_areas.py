@@ -13,8 +13,8 @@ from shapely.geometry import Polygon, box
 
 from almere_gis._errors import InputError
 from almere_gis._schema import AREA_COLUMNS, CRS_RD
-from almere_gis._validate import AREA_SCHEMAS
-from almere_gis.load import WIJK_COLUMNS, load_buurten, load_wijken, wijken_from_buurten
+from almere_gis.io.areas import WIJK_COLUMNS, load_buurten, load_wijken, wijken_from_buurten
+from almere_gis.io.validate import AREA_SCHEMAS
 
 # --------------------------------------------------------------------------------------------
 # The real CBS file (old schema, WGS 84, one invalid polygon, sentinels)

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from almere_gis._schema import BUSINESS_COLUMNS, CRS_RD
-from almere_gis.load import BUSINESS_PRESETS, load_businesses, read_table, validate_businesses
+from almere_gis.io.businesses import BUSINESS_PRESETS, load_businesses, validate_businesses
+from almere_gis.io.read import read_table
 from almere_gis.settings import ColumnSettings
 
 TO_WGS84 = Transformer.from_crs(CRS_RD, "EPSG:4326", always_xy=True)

@@ -117,7 +117,7 @@ def test_public_api_check_catches_private_use(tmp_path: Path) -> None:
     """The check above must be able to fail."""
     bad = {
         "cells": [
-            {"cell_type": "code", "source": "from almere_gis._io import write_csv\n"},
+            {"cell_type": "code", "source": "from almere_gis._errors import InputError\n"},
             {"cell_type": "code", "source": "import almere_gis as ag\nag._EXPORTS\n"},
         ],
         "metadata": {"kernelspec": {"name": "python3"}},
@@ -125,7 +125,7 @@ def test_public_api_check_catches_private_use(tmp_path: Path) -> None:
     path = tmp_path / "bad.ipynb"
     path.write_text(json.dumps(bad), encoding="utf-8")
     assert _non_public_uses(path) == [
-        "cell 0: from almere_gis._io import ...",
+        "cell 0: from almere_gis._errors import ...",
         "cell 0: refers to a private almere_gis module",
         "cell 1: ag._EXPORTS is not in ag.__all__",
     ]

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import almere_gis as ag
-from almere_gis._io import atomic_path
 from almere_gis.cli import main
+from almere_gis.io.atomic import atomic_path
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +166,7 @@ def test_qgis_opens_the_demo_package(
     import subprocess
     import xml.etree.ElementTree as ET
 
-    from almere_gis.export import FIELD_TABLE, LAYER_NAMES
+    from almere_gis.outputs.qgis import FIELD_TABLE, LAYER_NAMES
 
     gpkg, qgs = demo_run.gpkg_path, demo_run.qgs_path
     assert gpkg is not None and qgs is not None

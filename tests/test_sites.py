@@ -20,18 +20,18 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from almere_gis._errors import ConfigError, InputError
-from almere_gis.settings import SiteWeights, load_settings
-from almere_gis.sites import (
+from almere_gis.analysis.sites import (
     CRITERIA,
     criteria_table,
     field_descriptions,
     format_top,
-    load_candidates,
     rank_stability,
     resolve_weights,
     score_sites,
     search_zones,
 )
+from almere_gis.io.candidates import load_candidates
+from almere_gis.settings import SiteWeights, load_settings
 
 RD = "EPSG:28992"
 X0, Y0 = 140_000.0, 485_000.0

@@ -9,7 +9,8 @@ from shapely.geometry import box
 
 from almere_gis._errors import InputError
 from almere_gis._schema import CRS_RD
-from almere_gis.load import load_businesses, load_buurten, validate_businesses
+from almere_gis.io.areas import load_buurten
+from almere_gis.io.businesses import load_businesses, validate_businesses
 
 GOOD = {
     "vestigingsnummer": "000000000001",

@@ -22,10 +22,10 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from almere_gis import _style
 from almere_gis._errors import ConfigError, InputError
+from almere_gis.outputs import style as _style
+from almere_gis.outputs.webmap import format_number, make_map
 from almere_gis.settings import load_settings
-from almere_gis.webmap import format_number, make_map
 
 pytestmark = pytest.mark.filterwarnings("ignore:Numba not installed:UserWarning")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from test_webmap import EVIL, build_inputs, map_inputs
 
+from almere_gis.outputs.webmap import make_map
 from almere_gis.settings import load_settings
-from almere_gis.webmap import make_map
 
 pytestmark = [
     pytest.mark.browser,

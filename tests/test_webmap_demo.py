@@ -16,8 +16,8 @@ from test_webmap import coordinate_leaks
 from test_webmap_browser import CHROMIUM_ARGS
 
 from almere_gis import pipeline
+from almere_gis.outputs.webmap import make_map
 from almere_gis.settings import load_settings
-from almere_gis.webmap import make_map
 
 pytestmark = [
     pytest.mark.slow,

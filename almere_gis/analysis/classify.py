@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .settings import ClassificationSettings
+from ..settings import ClassificationSettings
 
 OTHER_SECTOR = "overig"
 

@@ -42,23 +42,19 @@ the number of cell centres inside it.
 
 from __future__ import annotations
 
-__all__ = ["KERNELS", "DensityGrid", "kde", "write_geotiff"]
+__all__ = ["KERNELS", "NODATA", "DensityGrid", "kde"]
 
 import logging
 import math
-import os
-import tempfile
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from affine import Affine
 from scipy import fft as sp_fft
 
-from ._schema import CRS_RD
+from .._schema import CRS_RD
 
 log = logging.getLogger("almere_gis")
 
@@ -507,178 +503,3 @@ def _exact_surface(xy: np.ndarray, weights: np.ndarray | None, grid: DensityGrid
     if grid.output == "raw":
         return raw
     return raw * _SCALE[grid.kernel] / (math.pi * grid.radius_m**2) * 1e6
-
-
-# --------------------------------------------------------------------------- GeoTIFF output
-
-
-def _has_cog_driver() -> bool:
-    import rasterio
-
-    with rasterio.Env() as env:
-        return "COG" in env.drivers()
-
-
-def _mask_shape(grid: DensityGrid, mask_geometry: Any) -> np.ndarray:
-    """True for cells outside the study area (cells touched by the area are kept)."""
-    import shapely
-    from rasterio.features import geometry_mask
-
-    geoms = mask_geometry
-    if hasattr(geoms, "crs") and hasattr(geoms, "geometry"):
-        if geoms.crs is None or not geoms.crs.equals(CRS_RD):
-            if geoms.crs is None:
-                raise ValueError(
-                    "mask_geometry has no CRS. Fix: set it, e.g. .set_crs('EPSG:28992')"
-                )
-            log.info("Reprojecting the mask geometry from %s to %s", geoms.crs, CRS_RD)
-            geoms = geoms.to_crs(CRS_RD)
-        geom = shapely.union_all(np.asarray(geoms.geometry.array))
-    else:
-        geom = mask_geometry
-    if geom is None or shapely.is_empty(geom):
-        raise ValueError("mask_geometry is empty. Fix: pass the study area polygon(s)")
-    return geometry_mask([geom], out_shape=grid.shape, transform=grid.transform, all_touched=True)
-
-
-def write_geotiff(
-    grid: DensityGrid,
-    path: str | os.PathLike[str],
-    *,
-    mask_geometry: Any = None,
-    description: str = "",
-    units: str = "",
-    suppress: np.ndarray | None = None,
-) -> Path:
-    """Write a density grid as a Cloud-Optimized GeoTIFF (atomic: temp file + rename).
-
-    Float32, EPSG:28992, nodata -9999, DEFLATE, 256 x 256 tiles and internal overviews
-    (average resampling). Uses GDAL's COG driver when present, else a tiled GTiff with its
-    overviews copied in front of the data.
-
-    Parameters
-    ----------
-    grid : DensityGrid
-        The surface.
-    path : path-like
-        Output ``.tif``; its folder must exist.
-    mask_geometry : shapely geometry, GeoSeries or GeoDataFrame, optional
-        Study area; cells it does not touch are written as nodata.
-    description : str
-        Band description (e.g. ``"Small-scale establishments, quartic kernel r = 400 m"``).
-    units : str
-        Band unit; default the grid's ``units``.
-    suppress : boolean array of the grid's shape, optional
-        Cells written as nodata for privacy (e.g. fewer than 5 establishments within the
-        kernel radius, so that no single home stands out as a peak).
-
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-    """
-    import rasterio
-
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(
-            f"{path.parent}: output folder does not exist. Fix: create it first"
-        )
-    units = units or grid.units
-    data = grid.values.astype(np.float32)
-    if mask_geometry is not None:
-        data[_mask_shape(grid, mask_geometry)] = NODATA
-    if suppress is not None:
-        if suppress.shape != grid.shape:
-            raise ValueError(f"suppress has shape {suppress.shape}, the grid {grid.shape}")
-        data[suppress] = NODATA
-    tags = {
-        "description": description,
-        "units": units,
-        "kernel": grid.kernel,
-        "output": grid.output,
-        "radius_m": f"{grid.radius_m:g}",
-        "cell_size_m": f"{grid.cell_size_m:g}",
-        "n_points": str(grid.n_points),
-        "total_weight": f"{grid.total_weight:.6g}",
-        "suppressed_cells": str(int(suppress.sum()) if suppress is not None else 0),
-    }
-    rows, cols = grid.shape
-    profile: dict[str, Any] = {
-        "width": cols,
-        "height": rows,
-        "count": 1,
-        "dtype": "float32",
-        "crs": CRS_RD,
-        "transform": grid.transform,
-        "nodata": NODATA,
-    }
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp.tif")
-    try:
-        if _has_cog_driver():
-            with rasterio.open(
-                tmp,
-                "w",
-                driver="COG",
-                compress="DEFLATE",
-                predictor=3,
-                blocksize=256,
-                overview_resampling="AVERAGE",
-                resampling="AVERAGE",
-                **profile,
-            ) as dst:
-                _fill(dst, data, tags, description, units)
-        else:
-            _write_gtiff_cog_layout(tmp, data, profile, tags, description, units)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
-def _fill(dst: Any, data: np.ndarray, tags: dict[str, str], description: str, units: str) -> None:
-    dst.write(data, 1)
-    dst.set_band_description(1, description)
-    dst.set_band_unit(1, units)
-    dst.update_tags(**tags)
-    dst.update_tags(1, units=units, description=description)
-
-
-def _write_gtiff_cog_layout(
-    path: Path,
-    data: np.ndarray,
-    profile: dict[str, Any],
-    tags: dict[str, str],
-    description: str,
-    units: str,
-) -> None:
-    """GTiff fallback: tiled file with overviews, then copied so overviews come first."""
-    import rasterio
-    from rasterio.enums import Resampling
-    from rasterio.shutil import copy as rio_copy
-
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        staged = Path(scratch) / "staged.tif"
-        with rasterio.open(
-            staged, "w", driver="GTiff", tiled=True, blockxsize=256, blockysize=256, **profile
-        ) as dst:
-            _fill(dst, data, tags, description, units)
-            factors = []
-            size = max(data.shape)
-            factor = 2
-            while size / factor >= 128:
-                factors.append(factor)
-                factor *= 2
-            if factors:
-                dst.build_overviews(factors, Resampling.average)
-        rio_copy(
-            staged,
-            path,
-            driver="GTiff",
-            TILED="YES",
-            BLOCKXSIZE=256,
-            BLOCKYSIZE=256,
-            COMPRESS="DEFLATE",
-            PREDICTOR=3,
-            COPY_SRC_OVERVIEWS="YES",
-        )

@@ -1,7 +1,7 @@
 """Embedded demo data for Almere: approximate buurt geometry, a synthetic business register and
 candidate broedplaats sites, all generated reproducibly from a seed.
 
-Nothing here is real except the CBS figures per buurt (``almere_gis/data/almere_buurten_cbs.csv``,
+Nothing here is real except the CBS figures per buurt (``almere_gis/datasets/data/almere_buurten_cbs.csv``,
 extracted by ``scripts/extract_buurt_facts.py`` from the CBS Wijk- en Buurtkaart, CC BY 4.0).
 The polygons, establishments and sites are invented so that the pipeline can run offline on a
 city a planner recognises. ``shapefiles/README.md`` (written by :func:`generate_demo_data`)
@@ -82,9 +82,9 @@ import shapely
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
-from ._schema import CRS_RD
-from .indicators import area_typology
-from .settings import TypologySettings, load_settings
+from .._schema import CRS_RD
+from ..analysis.typology import area_typology
+from ..settings import TypologySettings, load_settings
 
 log = logging.getLogger("almere_gis")
 
@@ -315,7 +315,11 @@ def load_buurt_facts() -> pd.DataFrame:
     >>> len(facts), int(facts["inhabitants"].sum())
     (63, 190665)
     """
-    text = resources.files("almere_gis").joinpath("data/almere_buurten_cbs.csv").read_text("utf-8")
+    text = (
+        resources.files("almere_gis.datasets")
+        .joinpath("data/almere_buurten_cbs.csv")
+        .read_text("utf-8")
+    )
     ints = ["inhabitants", "households", "homes", "area_total_ha", "area_land_ha", "area_water_ha"]
     dtypes = {c: "Int64" for c in ints} | {
         c: str for c in ("buurt_code", "buurt_name", "wijk_code", "wijk_name", "gemeente_code")
@@ -989,7 +993,7 @@ def _readme(buurten: gpd.GeoDataFrame, businesses: pd.DataFrame, seed: int) -> s
         "buurt map, and the businesses and candidate sites are invented.** Only the figures per",
         "buurt (inhabitants, households, homes, areas, distance to a train station) are real CBS",
         "figures (CBS/Kadaster Wijk- en Buurtkaart, CC BY 4.0), stored in",
-        "`almere_gis/data/almere_buurten_cbs.csv`.",
+        "`almere_gis/datasets/data/almere_buurten_cbs.csv`.",
         "",
         f"Regenerate with `almere-gis demo-data` (seed {seed}); the files come out byte-identical.",
         "",

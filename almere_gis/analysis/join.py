@@ -23,8 +23,8 @@ import shapely
 from affine import Affine
 from rasterio import features
 
-from ._crs import require_rd
-from ._errors import AccountingError
+from .._errors import AccountingError
+from ..io.crs import require_rd
 
 OUTSIDE_REASON_NL = "buiten het studiegebied (in geen enkele buurt)"
 

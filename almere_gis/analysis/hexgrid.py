@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._schema import CRS_RD
+from .._schema import CRS_RD
 
 log = logging.getLogger("almere_gis")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 __all__ = [
     "COUNT_MEASURES",
     "area_indicators",
-    "area_typology",
     "city_indicators",
     "safe_rate",
 ]
@@ -21,9 +20,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._schema import RESIDENTIAL
+from .._schema import RESIDENTIAL
+from ..settings import ClassificationSettings
 from .classify import OTHER_SECTOR
-from .settings import ClassificationSettings, TypologySettings
 
 # (name, boolean business column or None for all): n_<name> and jobs_<name>.
 _GROUPS: list[tuple[str, str | None]] = [
@@ -55,48 +54,6 @@ def safe_rate(numerator: object, denominator: object, scale: float = 1.0) -> np.
     ok = np.isfinite(den) & (den > 0) & np.isfinite(num)
     np.divide(num * scale, den, out=out, where=ok)
     return out
-
-
-def area_typology(areas: pd.DataFrame, rules: TypologySettings) -> pd.Series:
-    """Area type per buurt from CBS attributes and the ordered rules in the settings.
-
-    The first rule whose conditions all hold wins; no match gives ``rules.default``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from almere_gis.settings import load_settings
-    >>> df = pd.DataFrame({"buurt_code": ["BU00340201", "BU00340271", "BU00340202"],
-    ...     "buurt_name": ["Centrum Almere-Stad", "Randstad", "Filmwijk"],
-    ...     "homes": [2180, 5, 4175], "area_land_ha": [81, 26, 206]})
-    >>> area_typology(df, load_settings().typology).tolist()
-    ['centrum', 'bedrijventerrein', 'wonen']
-    """
-    n = len(areas)
-    result = np.full(n, rules.default, dtype=object)
-    decided = np.zeros(n, dtype=bool)
-    code = areas["buurt_code"].astype("string").fillna("")
-    name = areas["buurt_name"].astype("string").fillna("").str.lower()
-    land = pd.to_numeric(areas["area_land_ha"], errors="coerce").to_numpy(dtype=float)
-    homes_per_ha = safe_rate(pd.to_numeric(areas["homes"], errors="coerce"), land)
-    for rule in rules.rules:
-        ok = np.ones(n, dtype=bool)
-        if rule.code_suffix_in:
-            ok &= code.str[-2:].isin(list(rule.code_suffix_in)).to_numpy(dtype=bool)
-        if rule.name_contains:
-            pattern = "|".join(s.lower() for s in rule.name_contains)
-            ok &= name.str.contains(pattern, regex=True).to_numpy(dtype=bool)
-        if rule.max_homes_per_ha is not None:
-            # Missing homes cannot prove "almost no homes": the condition fails.
-            ok &= np.nan_to_num(homes_per_ha, nan=np.inf) <= rule.max_homes_per_ha
-        if rule.min_area_ha is not None:
-            ok &= np.nan_to_num(land, nan=-np.inf) >= rule.min_area_ha
-        if rule.max_area_ha is not None:
-            ok &= np.nan_to_num(land, nan=np.inf) <= rule.max_area_ha
-        take = ok & ~decided
-        result[take] = rule.type
-        decided |= take
-    return pd.Series(result, index=areas.index, name="area_type", dtype="string")
 
 
 def _aggregate(businesses: pd.DataFrame, key: str, sectors: list[str]) -> pd.DataFrame:

@@ -42,8 +42,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from ._errors import InputError
-from ._schema import (
+from .._errors import InputError
+from .._schema import (
     AREA_NUMERIC_COLUMNS,
     AREA_TEXT_COLUMNS,
     CRS_RD,

@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 from scipy import stats
 
-from ._schema import CRS_RD
+from .._schema import CRS_RD
 
 log = logging.getLogger("almere_gis")
 

@@ -50,10 +50,11 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from . import _io
-from ._errors import InputError
-from ._schema import CRS_RD
-from ._style import (
+from .._errors import InputError
+from .._schema import CRS_RD
+from ..io import atomic as _io
+from ..settings import Settings
+from .style import (
     DENSITY_RAMP,
     HOTSPOT_CLASSES,
     HOTSPOT_COLOURS,
@@ -64,7 +65,6 @@ from ._style import (
     SITE_TOP,
     WIJK_OUTLINE,
 )
-from .settings import Settings
 
 log = logging.getLogger("almere_gis")
 
@@ -1511,7 +1511,7 @@ def _buurt_choropleth_qml(buurten: gpd.GeoDataFrame, settings: Settings) -> tupl
     the end classes the colour of the nearest class. Its choropleth_classes is used here so both
     always agree. In QGIS (internal use) the suppressed buurten keep their colour by value.
     """
-    from .webmap import choropleth_classes  # the map owns the rules of its choropleth
+    from .webmap import choropleth_classes
 
     c = choropleth_classes(buurten, settings, language=settings.map.language)
     column, breaks, scale = c.column, c.breaks, c.scale

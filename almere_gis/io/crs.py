@@ -10,8 +10,8 @@ import logging
 
 import geopandas as gpd
 
-from ._errors import InputError
-from ._schema import CRS_RD
+from .._errors import InputError
+from .._schema import CRS_RD
 
 log = logging.getLogger("almere_gis")
 

@@ -67,9 +67,10 @@ import shapely
 from branca.element import Figure, MacroElement
 from jinja2 import Template
 
-from . import _io, _style
-from ._errors import ConfigError, InputError
-from .settings import PROJECT_ROOT, Settings
+from .._errors import ConfigError, InputError
+from ..io import atomic as _io
+from ..settings import PROJECT_ROOT, Settings
+from . import style as _style
 
 log = logging.getLogger("almere_gis")
 

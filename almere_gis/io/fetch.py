@@ -49,8 +49,8 @@ from typing import Any
 
 import geopandas as gpd
 
-from ._errors import FetchError, InputError
-from ._schema import CRS_RD
+from .._errors import FetchError, InputError
+from .._schema import CRS_RD
 
 log = logging.getLogger("almere_gis")
 

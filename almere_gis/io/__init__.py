@@ -1,0 +1,3 @@
+"""Reading and validating every input (areas, business registers, candidate sites, CBS figures),
+the CRS policy, atomic writing and downloads. Everything leaves this package in the internal
+schema of :mod:`almere_gis._schema`, in EPSG:28992."""
