@@ -31,6 +31,7 @@ def _fmt(value: float, *, pct: bool = False) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import STEPS, run
     from .settings import load_settings
+    from .texts import text
 
     settings = load_settings(args.config)
     if args.self_contained:
@@ -49,14 +50,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         task = progress.add_task("start", total=len(STEPS))
         seen: list[str] = []
 
-        def on_step(name: str) -> None:
+        lang = settings.map.language
+
+        def on_step(key: str) -> None:
             if seen:
                 progress.advance(task)
-            seen.append(name)
-            progress.update(task, description=name)
+            seen.append(key)
+            progress.update(task, description=text(f"run.step.{key}", lang))
 
         result = run(settings, out_dir=args.out, on_step=on_step)
-        progress.update(task, completed=len(STEPS), description="klaar")
+        progress.update(task, completed=len(STEPS), description=text("run.done", lang))
 
     table = Table(title="almere_gis: samenvatting")
     table.add_column("indicator")

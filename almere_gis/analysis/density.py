@@ -42,7 +42,7 @@ the number of cell centres inside it.
 
 from __future__ import annotations
 
-__all__ = ["KERNELS", "NODATA", "DensityGrid", "kde"]
+__all__ = ["KERNELS", "NODATA", "DensityGrid", "DensitySurface", "kde", "study_area_mask"]
 
 import logging
 import math
@@ -152,6 +152,53 @@ class DensityGrid:
         if self.output != "scaled":
             raise ValueError("integral() is defined for output='scaled' surfaces only")
         return float(self.values.sum() * self.cell_area_km2)
+
+
+@dataclass(frozen=True)
+class DensitySurface:
+    """One density layer of a run, handed as an object from the analysis to every output.
+
+    The map, the GeoTIFF writer and the QGIS style all read this object, never a file back, so
+    they show the same cells with the same colour range.
+
+    Attributes
+    ----------
+    subset : str
+        Which establishments: ``all``, ``small_scale``, ``home_based``, ``zzp`` or a sector key.
+    weight : str
+        ``count`` (establishments per km2) or ``jobs`` (jobs per km2).
+    grid : DensityGrid
+        The surface as computed (every cell, no mask).
+    shown : numpy.ndarray
+        Boolean, same shape as ``grid.values``: cells inside the study area that the privacy
+        rule allows to publish. Every output leaves the other cells empty (nodata).
+    label : str
+        What the layer shows, for legends (e.g. "kleinschalige vestigingen").
+    """
+
+    subset: str
+    weight: str
+    grid: DensityGrid
+    shown: np.ndarray
+    label: str = ""
+
+    @property
+    def key(self) -> str:
+        """``<subset>_<weight>``, e.g. ``small_scale_count`` (also the GeoTIFF's file stem)."""
+        return f"{self.subset}_{self.weight}"
+
+    def public_values(self) -> np.ndarray:
+        """The values with NaN in every cell that is not :attr:`shown`."""
+        return np.where(self.shown, self.grid.values, np.nan)
+
+    @property
+    def display_range(self) -> tuple[float, float]:
+        """(0, 99th percentile of the positive shown values): the colour range of every output."""
+        values = self.grid.values[self.shown]
+        values = values[np.isfinite(values) & (values > 0)]
+        if values.size == 0:
+            return (0.0, 0.0)
+        return (0.0, float(np.percentile(values, 99)))
 
 
 def _kernel_shape(u2: np.ndarray, kernel: str) -> np.ndarray:
@@ -503,3 +550,13 @@ def _exact_surface(xy: np.ndarray, weights: np.ndarray | None, grid: DensityGrid
     if grid.output == "raw":
         return raw
     return raw * _SCALE[grid.kernel] / (math.pi * grid.radius_m**2) * 1e6
+
+
+def study_area_mask(grid: DensityGrid, area: Any) -> np.ndarray:
+    """True for the cells of ``grid`` that the study area touches (``area``: one geometry).
+
+    Computed once per run and shared by every surface of that run.
+    """
+    from rasterio.features import geometry_mask
+
+    return ~geometry_mask([area], out_shape=grid.shape, transform=grid.transform, all_touched=True)

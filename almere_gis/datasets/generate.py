@@ -1,7 +1,8 @@
 """Embedded demo data for Almere: approximate buurt geometry, a synthetic business register and
 candidate broedplaats sites, all generated reproducibly from a seed.
 
-Nothing here is real except the CBS figures per buurt (``almere_gis/datasets/data/almere_buurten_cbs.csv``,
+Nothing here is real except the CBS figures per buurt
+(``almere_gis/datasets/data/almere_buurten_cbs.csv``,
 extracted by ``scripts/extract_buurt_facts.py`` from the CBS Wijk- en Buurtkaart, CC BY 4.0).
 The polygons, establishments and sites are invented so that the pipeline can run offline on a
 city a planner recognises. ``shapefiles/README.md`` (written by :func:`generate_demo_data`)
