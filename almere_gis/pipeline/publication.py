@@ -8,21 +8,27 @@ from __future__ import annotations
 
 __all__ = ["make_publication"]
 
+import pandas as pd
+
+from ..analysis.privacy import PublicFrame, public_areas
 from .results import Analysis, Publication
 
 
-def make_publication(analysis: Analysis) -> Publication:
-    """The public view of ``analysis``.
+def _as_is(frame: pd.DataFrame) -> PublicFrame:
+    return PublicFrame(data=frame, hidden=pd.DataFrame(index=frame.index))
 
-    Today it carries the analysis frames with their ``suppressed`` flags, which every writer
-    honours; the exact rules of :mod:`almere_gis.analysis.privacy` build it from here on.
-    """
+
+def make_publication(analysis: Analysis) -> Publication:
+    """The public view of ``analysis`` (see :mod:`almere_gis.analysis.privacy`)."""
+    n = analysis.settings.privacy.min_count
     return Publication(
-        buurten=analysis.buurten,
-        wijken=analysis.wijken,
-        city=analysis.city,
+        buurten=public_areas(analysis.buurten, min_count=n),
+        wijken=public_areas(analysis.wijken, min_count=n),
+        city=_as_is(analysis.city),
         density=analysis.density,
-        hexagons=analysis.hexagons,
-        candidates=analysis.candidates,
-        search_zones=analysis.search_zones,
+        hexagons=None
+        if analysis.hexagons is None
+        else public_areas(analysis.hexagons, min_count=n),
+        candidates=None if analysis.candidates is None else _as_is(analysis.candidates),
+        search_zones=None if analysis.search_zones is None else _as_is(analysis.search_zones),
     )

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..analysis.density import DensitySurface
 from ..analysis.join import JoinResult
+from ..analysis.privacy import PublicFrame
 from ..settings import Settings
 
 
@@ -73,17 +74,18 @@ class Analysis:
 class Publication:
     """What may be published: every aggregate of fewer than ``min_count`` establishments hidden.
 
-    Frames keep their columns; a hidden value is missing (``<NA>``/NaN) and the row's
-    ``suppressed`` flag (or the column's own rule) says why, so every writer can show "< 5".
+    Each table is a :class:`~almere_gis.analysis.privacy.PublicFrame`: the data with hidden
+    cells missing, and a boolean frame of which cells are hidden for privacy, so that every
+    writer can show "< 5" there. Density surfaces carry their own mask (``shown``).
     """
 
-    buurten: gpd.GeoDataFrame
-    wijken: gpd.GeoDataFrame
-    city: pd.DataFrame
+    buurten: PublicFrame
+    wijken: PublicFrame
+    city: PublicFrame
     density: dict[str, DensitySurface] = field(default_factory=dict)
-    hexagons: gpd.GeoDataFrame | None = None
-    candidates: gpd.GeoDataFrame | None = None
-    search_zones: gpd.GeoDataFrame | None = None
+    hexagons: PublicFrame | None = None
+    candidates: PublicFrame | None = None
+    search_zones: PublicFrame | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ __all__ = ["INTERNAL", "PUBLIC", "write_outputs"]
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from ..analysis.privacy import PublicFrame
 from ..io import atomic
 from ..outputs.qgis import export_qgis_package
 from ..outputs.rasters import write_geotiff
@@ -63,12 +65,12 @@ def write_outputs(
     if "map" in wanted:
         tif = files.get("density:small_scale_count") or next(iter(rasters), None)
         files["map"] = make_map(
-            buurten=publication.buurten,
-            wijken=publication.wijken,
-            hexagons=publication.hexagons,
+            buurten=publication.buurten.data,
+            wijken=publication.wijken.data,
+            hexagons=_data(publication.hexagons),
             density_tif=tif,
-            candidates=publication.candidates,
-            search_zones=publication.search_zones,
+            candidates=_data(publication.candidates),
+            search_zones=_data(publication.search_zones),
             settings=s,
             out_path=public / s.map.file,
         )
@@ -84,23 +86,27 @@ def write_outputs(
     return {key: path.relative_to(staging) for key, path in files.items()}
 
 
+def _data(frame: PublicFrame | None) -> Any:
+    return None if frame is None else frame.data
+
+
 def _public_tables(pub: Publication, folder: Path) -> dict[str, Path]:
     files = {
         "table:buurten": atomic.write_csv(
-            pub.buurten.drop(columns="geometry"), folder / "buurten_indicatoren.csv"
+            pub.buurten.data.drop(columns="geometry"), folder / "buurten_indicatoren.csv"
         ),
         "table:wijken": atomic.write_csv(
-            pub.wijken.drop(columns="geometry"), folder / "wijken_indicatoren.csv"
+            pub.wijken.data.drop(columns="geometry"), folder / "wijken_indicatoren.csv"
         ),
-        "table:city": atomic.write_csv(pub.city, folder / "stad_indicatoren.csv"),
+        "table:city": atomic.write_csv(pub.city.data, folder / "stad_indicatoren.csv"),
     }
     if pub.candidates is not None:
         files["table:candidates"] = atomic.write_csv(
-            pub.candidates.drop(columns="geometry"), folder / "candidates_scored.csv"
+            pub.candidates.data.drop(columns="geometry"), folder / "candidates_scored.csv"
         )
     if pub.search_zones is not None:
         files["table:search_zones"] = atomic.write_csv(
-            pub.search_zones.drop(columns="geometry"), folder / "search_zones.csv"
+            pub.search_zones.data.drop(columns="geometry"), folder / "search_zones.csv"
         )
     return files
 
@@ -129,12 +135,12 @@ def _qgis(
     s = analysis.settings
     package = export_qgis_package(
         public,
-        buurten=pub.buurten,
-        wijken=pub.wijken,
+        buurten=pub.buurten.data,
+        wijken=pub.wijken.data,
         settings=s,
-        hexagons=pub.hexagons,
-        candidates_scored=pub.candidates,
-        search_zones=pub.search_zones,
+        hexagons=_data(pub.hexagons),
+        candidates_scored=_data(pub.candidates),
+        search_zones=_data(pub.search_zones),
         rasters=rasters,
     )
     files: dict[str, Path] = {"gpkg": package.gpkg, "qgs": package.qgs}
