@@ -73,3 +73,35 @@ RD_EXTENT = (-7_000.0, 289_000.0, 300_000.0, 629_000.0)
 # The Netherlands in WGS 84 (lat, lon), with a margin: used to detect swapped lat/lon.
 WGS84_NL_LAT = (50.5, 53.8)
 WGS84_NL_LON = (3.0, 7.5)
+
+# CBS publishes no figure built from fewer establishments than this; the privacy floor.
+CBS_MIN_COUNT = 5
+
+# Indicator columns of the area tables (analysis/indicators.py): a measure, optionally a rate.
+COUNT_MEASURES = (
+    "n_establishments",
+    "jobs",
+    "n_small_scale",
+    "jobs_small_scale",
+    "n_home_based",
+    "jobs_home_based",
+    "n_zzp",
+    "jobs_zzp",
+    "n_social_enterprise",
+    "jobs_social_enterprise",
+)
+RATE_SUFFIXES = ("_per_km2", "_per_1000_inhabitants", "_per_1000_homes")
+OTHER_SECTOR = "overig"
+# Older spellings of indicator names, still accepted in settings files.
+INDICATOR_ALIASES = {"small_scale_jobs_per_km2": "jobs_small_scale_per_km2"}
+
+
+def indicator_names(sector_keys: list[str] | tuple[str, ...]) -> frozenset[str]:
+    """Every indicator column an area table has for these sector groups (for the settings)."""
+    names = set(COUNT_MEASURES)
+    for m in COUNT_MEASURES:
+        names.update(f"{m}{suffix}" for suffix in RATE_SUFFIXES)
+        names.add(f"share_{m}")
+    for s in (*sector_keys, OTHER_SECTOR):
+        names.update((f"n_{s}", f"jobs_{s}", f"lq_{s}"))
+    return frozenset(names | set(INDICATOR_ALIASES))

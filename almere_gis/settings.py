@@ -1,196 +1,358 @@
-"""One settings object for the whole pipeline, loaded from TOML.
+"""One settings object for the whole pipeline, loaded from TOML and checked before any work.
 
-The package ships documented defaults (``defaults.toml``); a user file only lists what it changes.
-Unknown keys are refused, so a typo never silently falls back to a default.
+The package ships documented defaults (``defaults.toml``); a user file only lists what it
+changes. The schema is declared once, here, with pydantic: every number has its allowed range,
+every choice its options, and cross-field rules (``walk_m <= cycle_m``, the privacy floor, ...)
+are checked when the settings are loaded, so a bad value is refused with its key, its value and
+what is allowed, before any file is read or written. Unknown keys are refused too, so a typo
+never silently falls back to a default.
+
+The sections are frozen (pydantic) dataclasses: ``dataclasses.replace`` and
+:meth:`Settings.replace` return a changed copy that is checked again.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "CLASS_SCHEMES",
+    "BusinessSettings",
+    "ClassificationSettings",
+    "ColumnSettings",
+    "DensitySettings",
+    "ExportSettings",
+    "HexgridSettings",
+    "HotspotSettings",
+    "MapSettings",
+    "PathSettings",
+    "PrivacySettings",
+    "SectorGroup",
     "Settings",
+    "SiteSettings",
+    "SiteWeights",
+    "TypologyRule",
+    "TypologySettings",
     "default_settings_text",
     "load_settings",
 ]
 
 import dataclasses
+import difflib
+import re
 import tomllib
-import types
 import typing
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from ._errors import ConfigError
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+
+from ._errors import ConfigError, PrivacyError
+from ._schema import CBS_MIN_COUNT, indicator_names
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_CONFIG = ConfigDict(extra="forbid")
+
+# mapclassify schemes that take a number of classes k (the map and QGIS both use them).
+CLASS_SCHEMES = (
+    "EqualInterval",
+    "FisherJenks",
+    "FisherJenksSampled",
+    "JenksCaspall",
+    "MaximumBreaks",
+    "NaturalBreaks",
+    "PrettyBreaks",
+    "Quantiles",
+)
+_DENSITY_SUBSETS = ("all", "small_scale", "home_based", "zzp")
 
 
-@dataclass(frozen=True)
+def _path(value: Any) -> Path:
+    if isinstance(value, Path):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be text (a file path in quotes)")
+    return Path(value)
+
+
+def _optional_path(value: Any) -> Path | None:
+    return None if value in (None, "") else _path(value)
+
+
+def _number(lo: float | None = None, hi: float | None = None, *, gt: float | None = None) -> Any:
+    return Field(strict=True, ge=lo, le=hi, gt=gt)
+
+
+FilePath = Annotated[Path, BeforeValidator(_path)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_optional_path)]
+Text = Annotated[str, Field(strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+Language = Literal["nl", "en"]
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class PathSettings:
-    buurten: Path
-    buurten_layer: str
-    wijken: Path | None
-    wijken_layer: str
-    areas_crs: str
-    businesses: Path
-    candidates: Path | None
-    stations: Path | None
-    out_dir: Path
+    """``[paths]``: input files and the output folder."""
+
+    buurten: FilePath
+    buurten_layer: Text
+    wijken: OptionalPath
+    wijken_layer: Text
+    areas_crs: Text
+    businesses: FilePath
+    candidates: OptionalPath
+    stations: OptionalPath
+    out_dir: FilePath
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class ColumnSettings:
-    id: str = ""
-    name: str = ""
-    sbi: str = ""
-    jobs_fulltime: str = ""
-    jobs_parttime: str = ""
-    jobs_total: str = ""
-    home_based: str = ""
-    gebruiksdoel: str = ""
-    start_year: str = ""
-    social_enterprise: str = ""
-    x: str = ""
-    y: str = ""
-    lat: str = ""
-    lon: str = ""
+    """``[businesses.columns]``: internal field = column name in the file ("" = absent)."""
+
+    id: Text = ""
+    name: Text = ""
+    sbi: Text = ""
+    jobs_fulltime: Text = ""
+    jobs_parttime: Text = ""
+    jobs_total: Text = ""
+    home_based: Text = ""
+    gebruiksdoel: Text = ""
+    start_year: Text = ""
+    social_enterprise: Text = ""
+    x: Text = ""
+    y: Text = ""
+    lat: Text = ""
+    lon: Text = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class BusinessSettings:
-    preset: str
-    crs: str
-    swapped_latlon: str
+    """``[businesses]``: how to read the business register."""
+
+    preset: Literal["lisa", "kvk", "custom"]
+    crs: Text
+    swapped_latlon: Literal["fix", "reject"]
     columns: ColumnSettings
 
+    @field_validator("crs")
+    @classmethod
+    def _crs_known(cls, value: str) -> str:
+        if value != "auto":
+            _check_crs(value)
+        return value
 
-@dataclass(frozen=True)
+
+_DIVISIONS = re.compile(r"^\s*\d{1,2}(\s*-\s*\d{1,2})?(\s*,\s*\d{1,2}(\s*-\s*\d{1,2})?)*\s*$")
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class SectorGroup:
-    key: str
-    label_nl: str
-    label_en: str
-    divisions: str
+    """One sector group of SBI 2008 divisions (two digits), e.g. ``"58-63,73-74"``."""
+
+    key: Annotated[str, Field(strict=True, pattern=r"^[a-z][a-z0-9_]*$")]
+    label_nl: Annotated[str, Field(strict=True, min_length=1)]
+    label_en: Annotated[str, Field(strict=True, min_length=1)]
+    divisions: Text
+
+    @model_validator(mode="after")
+    def _divisions_valid(self) -> SectorGroup:
+        if not _DIVISIONS.match(self.divisions):
+            raise ValueError(f"divisions {self.divisions!r} must look like '10-33' or '58-63,73'")
+        for part in self.divisions.split(","):
+            lo, _, hi = part.partition("-")
+            if not 1 <= int(lo) <= int(hi or lo) <= 99:
+                raise ValueError(f"divisions {part.strip()!r} must be a range within 01-99")
+        return self
 
     def division_set(self) -> frozenset[int]:
         """Parse ``"58-63,73-74"`` into the set of two-digit SBI divisions."""
         out: set[int] = set()
         for part in self.divisions.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            lo, _, hi = part.partition("-")
+            lo, _, hi = part.strip().partition("-")
             out.update(range(int(lo), int(hi or lo) + 1))
         return frozenset(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class ClassificationSettings:
-    small_scale_max_jobs: int
-    zzp_jobs: int
-    home_gebruiksdoel: str
+    """``[classification]``: small-scale, zzp, home-based and the sector groups."""
+
+    small_scale_max_jobs: Annotated[int, _number(1, 249)]
+    zzp_jobs: Annotated[int, _number(1, 9)]
+    home_gebruiksdoel: Annotated[str, Field(strict=True, min_length=1)]
     sector_groups: tuple[SectorGroup, ...]
 
+    @model_validator(mode="after")
+    def _keys_unique(self) -> ClassificationSettings:
+        keys = [g.key for g in self.sector_groups]
+        twice = sorted({k for k in keys if keys.count(k) > 1} | ({"overig"} & set(keys)))
+        if twice:
+            raise ValueError(f"sector group key(s) {', '.join(twice)} used twice or reserved")
+        if self.zzp_jobs > self.small_scale_max_jobs:
+            raise ValueError("zzp_jobs must not exceed small_scale_max_jobs")
+        return self
 
-@dataclass(frozen=True)
+
+AreaType = Literal["wonen", "centrum", "bedrijventerrein", "buitengebied"]
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class TypologyRule:
-    type: str
-    code_suffix_in: tuple[str, ...] = ()
-    name_contains: tuple[str, ...] = ()
-    max_homes_per_ha: float | None = None
-    min_area_ha: float | None = None
-    max_area_ha: float | None = None
+    """One ordered rule of ``[typology]``; every condition given must hold."""
+
+    type: AreaType
+    code_suffix_in: tuple[Text, ...] = ()
+    name_contains: tuple[Text, ...] = ()
+    max_homes_per_ha: Annotated[float | None, _number(0, 1000)] = None
+    min_area_ha: Annotated[float | None, _number(0, 1e6)] = None
+    max_area_ha: Annotated[float | None, _number(0, 1e6)] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class TypologySettings:
-    default: str
+    """``[typology]``: the default area type and the ordered rules."""
+
+    default: AreaType
     rules: tuple[TypologyRule, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class DensitySettings:
-    cell_size_m: float
-    radius_m: float
-    kernel: str
-    output: str
-    subsets: tuple[str, ...]
-    weights: tuple[str, ...]
+    """``[density]``: the kernel density surfaces."""
+
+    cell_size_m: Annotated[float, _number(5, 1000)]
+    radius_m: Annotated[float, _number(50, 10_000)]
+    kernel: Literal["quartic", "epanechnikov", "triweight", "uniform", "triangular"]
+    output: Literal["raw", "scaled"]
+    subsets: tuple[Text, ...]
+    weights: tuple[Literal["count", "jobs"], ...]
+
+    @model_validator(mode="after")
+    def _radius_spans_cells(self) -> DensitySettings:
+        if self.radius_m < 2 * self.cell_size_m:
+            raise ValueError("radius_m must be at least twice cell_size_m")
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class HexgridSettings:
-    size_m: float
+    """``[hexgrid]``: hexagon size (distance between opposite flat sides)."""
+
+    size_m: Annotated[float, _number(50, 5000)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class PrivacySettings:
-    min_count: int
+    """``[privacy]``: the smallest number of establishments an aggregate may rest on."""
+
+    # No lower bound here: _check_privacy refuses small values with the CBS rule in its message.
+    min_count: Annotated[int, _number(None, 1000)]
+    allow_below_cbs_rule: Flag = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class HotspotSettings:
-    weights: str
-    k: int
-    distance_band_m: float
-    permutations: int
-    seed: int
-    variable: str
-    fdr: bool
+    """``[hotspots]``: Getis-Ord Gi* on hexagons and buurten."""
+
+    weights: Literal["knn", "distance"]
+    k: Annotated[int, _number(1, 50)]
+    distance_band_m: Annotated[float, _number(50, 20_000)]
+    permutations: Annotated[int, _number(0, 99_999)]
+    seed: Annotated[int, _number(0, 2**32 - 1)]
+    variable: Literal["all", "small_scale", "home_based", "zzp"]
+    fdr: Flag
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class SiteWeights:
-    demand_walk: float
-    demand_cycle: float
-    cluster: float
-    accessibility: float
-    fit: float
-    mix: float
-    social: float
+    """``[sites.weights]``: relative weights of the criteria (normalised to sum to 1)."""
+
+    demand_walk: Annotated[float, _number(0, 100)]
+    demand_cycle: Annotated[float, _number(0, 100)]
+    cluster: Annotated[float, _number(0, 100)]
+    accessibility: Annotated[float, _number(0, 100)]
+    fit: Annotated[float, _number(0, 100)]
+    mix: Annotated[float, _number(0, 100)]
+    social: Annotated[float, _number(0, 100)]
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> SiteWeights:
+        if not any(getattr(self, f.name) > 0 for f in dataclasses.fields(self)):
+            raise ValueError("weights are all zero: give at least one criterion a weight above 0")
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class SiteSettings:
-    walk_m: float
-    cycle_m: float
-    normalisation: str
-    missing: str
-    target_floor_area_min_m2: float
-    target_floor_area_max_m2: float
-    min_floor_area_m2: float
-    hotspot_near_m: float
-    top_k: int
-    draws: int
-    concentration: float
-    seed: int
-    robust_probability: float
-    search_zone_distance_m: float
-    language: str
+    """``[sites]``: candidate-site scoring, rank stability and search zones."""
+
+    walk_m: Annotated[float, _number(50, 5000)]
+    cycle_m: Annotated[float, _number(100, 20_000)]
+    normalisation: Literal["minmax", "percentile"]
+    missing: Literal["neutral", "exclude"]
+    target_floor_area_min_m2: Annotated[float, _number(0, 1e6)]
+    target_floor_area_max_m2: Annotated[float, _number(0, 1e6)]
+    min_floor_area_m2: Annotated[float, _number(0, 1e6)]
+    hotspot_near_m: Annotated[float, _number(1, 10_000)]
+    top_k: Annotated[int, _number(1, 100)]
+    draws: Annotated[int, _number(1, 100_000)]
+    concentration: Annotated[float, _number(None, 1e6, gt=0)]
+    seed: Annotated[int, _number(0, 2**32 - 1)]
+    robust_probability: Annotated[float, _number(None, 1, gt=0)]
+    search_zone_distance_m: Annotated[float, _number(0, 10_000)]
+    language: Language
     weights: SiteWeights
-    # Demand criterion: "count" (establishments) or "jobs" (werkzame personen) nearby.
-    demand_measure: str = "count"
+    demand_measure: Literal["count", "jobs"] = "count"
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> SiteSettings:
+        if self.walk_m > self.cycle_m:
+            raise ValueError("walk_m must not exceed cycle_m")
+        if self.target_floor_area_min_m2 > self.target_floor_area_max_m2:
+            raise ValueError("target_floor_area_min_m2 must not exceed target_floor_area_max_m2")
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class MapSettings:
-    file: str
-    language: str
-    indicator: str
-    scheme: str
-    classes: int
-    self_contained: bool
-    simplify_m: float
+    """``[map]``: the planner's HTML map."""
+
+    file: Annotated[str, Field(strict=True, pattern=r"^[^/\\]+\.html$")]
+    language: Language
+    indicator: Text
+    scheme: Text
+    classes: Annotated[int, _number(2, 7)]
+    self_contained: Flag
+    simplify_m: Annotated[float, _number(0, 500)]
+
+    @field_validator("scheme")
+    @classmethod
+    def _scheme_known(cls, value: str) -> str:
+        if value not in CLASS_SCHEMES:
+            raise ValueError(
+                f"is not one of {', '.join(CLASS_SCHEMES)}" + _did_you_mean(value, CLASS_SCHEMES)
+            )
+        return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class ExportSettings:
-    gpkg: str
-    qgs: str
-    include_points: bool
+    """``[export]``: the QGIS package."""
+
+    gpkg: Annotated[str, Field(strict=True, pattern=r"^[^/\\]+\.gpkg$")]
+    qgs: Annotated[str, Field(strict=True, pattern=r"^[^/\\]+\.qgs$")]
+    include_points: Flag
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class Settings:
     """All settings of a run. Build with :func:`load_settings`; change with :meth:`replace`."""
 
@@ -205,10 +367,30 @@ class Settings:
     sites: SiteSettings
     map: MapSettings
     export: ExportSettings
-    source: str = field(default="defaults", compare=False)
+    source: str = dataclasses.field(default="defaults", compare=False)
+
+    @model_validator(mode="after")
+    def _across_sections(self) -> Settings:
+        sectors = [g.key for g in self.classification.sector_groups]
+        allowed = (*_DENSITY_SUBSETS, *sectors, "overig")
+        for subset in self.density.subsets:
+            if subset not in allowed:
+                raise ValueError(
+                    f"density.subsets has {subset!r}, which is not one of {', '.join(allowed)}"
+                    + _did_you_mean(subset, allowed)
+                )
+        names = indicator_names(sectors)
+        if self.map.indicator not in names:
+            raise ValueError(
+                f"map.indicator {self.map.indicator!r} is not an indicator we compute"
+                + _did_you_mean(self.map.indicator, sorted(names))
+                + ". Fix: name a column of the buurt table, e.g. jobs_small_scale_per_km2, "
+                "n_home_based_per_1000_homes or share_n_zzp"
+            )
+        return self
 
     def replace(self, section: str, **changes: Any) -> Settings:
-        """Return a copy with some values of one section changed.
+        """Return a copy with some values of one section changed (checked again).
 
         Examples
         --------
@@ -216,8 +398,139 @@ class Settings:
         >>> s.density.radius_m
         600.0
         """
-        current = getattr(self, section)
-        return dataclasses.replace(self, **{section: dataclasses.replace(current, **changes)})
+        try:
+            changed = dataclasses.replace(getattr(self, section), **changes)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc, self.source, prefix=section)) from None
+        try:
+            updated = dataclasses.replace(self, **{section: changed})
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc, self.source)) from None
+        _check_privacy(updated, self.source)
+        return updated
+
+
+def _did_you_mean(value: str, options: Any) -> str:
+    close = difflib.get_close_matches(value, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_crs(value: str) -> None:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except CRSError:
+        raise ValueError("is not a known CRS (use e.g. 'EPSG:28992')") from None
+
+
+def _check_privacy(settings: Settings, where: str) -> None:
+    """The CBS rule: no aggregate of fewer than 5 establishments, unless explicitly allowed."""
+    p = settings.privacy
+    rule = (
+        f"CBS publishes no figure built from fewer than {CBS_MIN_COUNT} establishments, and "
+        "neither do we"
+    )
+    if p.min_count < 1:
+        raise PrivacyError(
+            f"{where}: privacy.min_count = {p.min_count} would switch privacy off ({rule}). "
+            f"Fix: use min_count >= {CBS_MIN_COUNT}; with [privacy] allow_below_cbs_rule = true "
+            "it may be lowered, but never below 1."
+        )
+    if p.min_count < CBS_MIN_COUNT and not p.allow_below_cbs_rule:
+        raise PrivacyError(
+            f"{where}: privacy.min_count = {p.min_count} is below the CBS rule ({rule}). "
+            f"Fix: use min_count >= {CBS_MIN_COUNT}, or set [privacy] allow_below_cbs_rule = "
+            "true to accept publishing smaller groups (never below 1)."
+        )
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
+        elif not str(item).startswith(("function-", "tagged-union")):
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def _bounds(loc: tuple[Any, ...]) -> str:
+    """The allowed range of the numeric setting at ``loc``, e.g. "5 to 1000", or ""."""
+    cls: Any = Settings
+    hint: Any = None
+    for item in loc:
+        if isinstance(item, int) or not dataclasses.is_dataclass(cls):
+            continue
+        hints = typing.get_type_hints(cls, include_extras=True)
+        if item not in hints:
+            return ""
+        hint = hints[item]
+        inner = typing.get_args(hint)[0] if typing.get_origin(hint) is Annotated else hint
+        cls = inner
+    lo = hi = None
+    for meta in typing.get_args(hint)[1:] if typing.get_origin(hint) is Annotated else ():
+        for m in getattr(meta, "metadata", []):
+            lo = getattr(m, "ge", getattr(m, "gt", lo))
+            hi = getattr(m, "le", hi)
+    if lo is None and hi is None:
+        return ""
+    return f"{lo:g} to {hi:g}" if lo is not None and hi is not None else f"from {lo:g}"
+
+
+_TYPES = {
+    "float_type": "must be a number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "tuple_type": "must be a list",
+    "dataclass_type": "must be a table",
+}
+
+
+def _problem(err: Any, key: str) -> str:
+    given = err.get("input")
+    kind = err["type"]
+    message = str(err["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
+    if kind == "unexpected_keyword_argument":
+        return (
+            f"unknown setting '{key}'. Fix: remove it or check its spelling against "
+            "`almere-gis init-config`"
+        )
+    if kind == "missing_argument":
+        return f"missing setting '{key}'. Fix: add it"
+    if kind in _TYPES:
+        return f"'{key}' {_TYPES[kind]}, got {given!r}"
+    if kind == "literal_error":
+        options = [
+            o.strip(" '") for o in str(err["ctx"]["expected"]).replace(" or ", ", ").split(",")
+        ]
+        return f"{key} = {given!r} is not one of {', '.join(options)}" + _did_you_mean(
+            str(given), options
+        )
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        allowed = _bounds(err["loc"])
+        return f"{key} = {given!r} is out of range ({message}" + (
+            f"; allowed {allowed})" if allowed else ")"
+        )
+    if not isinstance(given, str | int | float | list | tuple):
+        return f"{key}: {message}" if key else message
+    return (
+        f"{key} = {given!r} {message}"
+        if message.startswith("is ")
+        else f"{key} = {given!r}: {message}"
+    )
+
+
+def _explain(exc: ValidationError, where: str, prefix: str = "") -> str:
+    """One clause per problem: the key, the value given, and what is allowed."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        key = ".".join(p for p in (prefix, _loc(err["loc"])) if p)
+        lines.append(_problem(err, key))
+    return f"{where}: " + "; ".join(lines) + "."
 
 
 def default_settings_text() -> str:
@@ -232,7 +545,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any], where: str, path: str) ->
         if key not in base:
             raise ConfigError(
                 f"{where}: unknown setting '{dotted}'. Fix: remove it or check its spelling "
-                "against `almere-gis init-config`."
+                "against `almere-gis init-config`" + _did_you_mean(key, base) + "."
             )
         if isinstance(base[key], dict) and isinstance(value, dict):
             out[key] = _merge(base[key], value, where, dotted)
@@ -241,81 +554,32 @@ def _merge(base: dict[str, Any], over: dict[str, Any], where: str, path: str) ->
     return out
 
 
-def _resolve_paths(raw: dict[str, Any], base_dir: Path, keys: set[str]) -> None:
-    for key in keys:
-        if key in raw and isinstance(raw[key], str) and not key.endswith(("_layer", "_crs")):
-            value = raw[key]
-            if value and not Path(value).is_absolute():
-                raw[key] = str(base_dir / value)
+def _resolve_paths(raw: dict[str, Any], base_dir: Path) -> None:
+    """Relative paths in ``[paths]`` are read against the folder of the file that sets them."""
+    for key, value in raw.items():
+        if key.endswith(("_layer", "_crs")) or not isinstance(value, str) or not value:
+            continue
+        if not Path(value).is_absolute():
+            raw[key] = str(base_dir / value)
 
 
-def _build(cls: type, data: Any, where: str, path: str) -> Any:
-    """Turn a TOML dict into the (nested, frozen) dataclass ``cls``, checking types."""
-    if dataclasses.is_dataclass(cls):
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where}: '{path}' must be a table. Fix: write [{path}].")
-        hints = typing.get_type_hints(cls)
-        kwargs = {}
-        for f in dataclasses.fields(cls):
-            if f.name == "source":
-                continue
-            dotted = f"{path}.{f.name}" if path else f.name
-            if f.name not in data:
-                if f.default is not dataclasses.MISSING:
-                    continue
-                raise ConfigError(f"{where}: missing setting '{dotted}'. Fix: add it.")
-            kwargs[f.name] = _build(hints[f.name], data[f.name], where, dotted)
-        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown setting '{path}.{sorted(unknown)[0]}'. "
-                "Fix: remove it or check its spelling."
-            )
-        return cls(**kwargs)
-    origin = typing.get_origin(cls)
-    args = typing.get_args(cls)
-    if origin is tuple:
-        if not isinstance(data, list):
-            raise ConfigError(f"{where}: '{path}' must be a list. Fix: write {path} = [...].")
-        return tuple(_build(args[0], item, where, f"{path}[{i}]") for i, item in enumerate(data))
-    if origin in (typing.Union, types.UnionType):
-        inner = [a for a in args if a is not type(None)][0]
-        if data in (None, ""):
-            return None
-        return _build(inner, data, where, path)
-    if cls is Path:
-        return Path(data)
-    if cls is float:
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            raise ConfigError(f"{where}: '{path}' must be a number, got {data!r}.")
-        return float(data)
-    if cls is bool:
-        if not isinstance(data, bool):
-            raise ConfigError(f"{where}: '{path}' must be true or false, got {data!r}.")
-        return data
-    if cls is int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise ConfigError(f"{where}: '{path}' must be a whole number, got {data!r}.")
-        return data
-    if cls is str:
-        if not isinstance(data, str):
-            raise ConfigError(f"{where}: '{path}' must be text, got {data!r}.")
-        return data
-    return data
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: settings file not found. Fix: check the path, or write one with "
+            "`almere-gis init-config`."
+        ) from None
+    except (UnicodeDecodeError, IsADirectoryError):
+        raise ConfigError(
+            f"{path}: not a TOML text file. Fix: give a settings .toml file."
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix: correct the syntax.") from None
 
 
-_CHOICES = {
-    ("businesses", "preset"): {"lisa", "kvk", "custom"},
-    ("businesses", "swapped_latlon"): {"fix", "reject"},
-    ("density", "kernel"): {"quartic", "epanechnikov", "triweight", "uniform", "triangular"},
-    ("density", "output"): {"raw", "scaled"},
-    ("hotspots", "weights"): {"knn", "distance"},
-    ("sites", "normalisation"): {"minmax", "percentile"},
-    ("sites", "missing"): {"neutral", "exclude"},
-    ("sites", "demand_measure"): {"count", "jobs"},
-    ("sites", "language"): {"nl", "en"},
-    ("map", "language"): {"nl", "en"},
-}
+_ADAPTER: TypeAdapter[Settings] | None = None
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -326,38 +590,34 @@ def load_settings(path: str | Path | None = None) -> Settings:
     Raises
     ------
     ConfigError
-        For a file that cannot be read, an unknown key, a value of the wrong type or an
-        unknown choice.
+        For a file that cannot be read, an unknown key, a value of the wrong type, out of
+        range or not among the choices, or a broken cross-field rule.
+    PrivacyError
+        For ``privacy.min_count`` below the CBS rule of 5 without the acknowledgement.
 
     Examples
     --------
     >>> load_settings().classification.small_scale_max_jobs
     9
     """
+    global _ADAPTER
     defaults = tomllib.loads(default_settings_text())
-    _resolve_paths(defaults["paths"], PROJECT_ROOT, set(defaults["paths"]))
+    _resolve_paths(defaults["paths"], PROJECT_ROOT)
     where = "defaults.toml"
     merged = defaults
     if path is not None:
         path = Path(path)
         where = str(path)
-        try:
-            user = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(
-                f"{path}: settings file not found. Fix: check the path, or write one with "
-                "`almere-gis init-config`."
-            ) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc}). Fix: correct the syntax.") from None
-        if "paths" in user:
-            _resolve_paths(user["paths"], path.resolve().parent, set(user["paths"]))
+        user = _read_toml(path)
+        if isinstance(user.get("paths"), dict):
+            _resolve_paths(user["paths"], path.resolve().parent)
         merged = _merge(defaults, user, where, "")
-    settings: Settings = _build(Settings, merged, where, "")
-    for (section, key), allowed in _CHOICES.items():
-        value = getattr(getattr(settings, section), key)
-        if value not in allowed:
-            raise ConfigError(
-                f"{where}: {section}.{key} = {value!r} is not one of {sorted(allowed)}."
-            )
-    return dataclasses.replace(settings, source=where)
+    if _ADAPTER is None:
+        _ADAPTER = TypeAdapter(Settings)
+    try:
+        settings = _ADAPTER.validate_python(merged)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, where)) from None
+    settings = dataclasses.replace(settings, source=where)
+    _check_privacy(settings, where)
+    return settings

@@ -413,8 +413,9 @@ def test_wijken_are_outlines_as_on_the_map(package):
 
 def test_unknown_indicator_or_missing_gi_class_is_refused(tmp_path, settings):
     frames = make_frames()
-    wrong = settings.replace("map", indicator="no_such_column")
-    with pytest.raises(ConfigError, match="no_such_column"):
+    # A valid indicator name (settings accept it) that these frames do not hold.
+    wrong = settings.replace("map", indicator="lq_overig")
+    with pytest.raises(ConfigError, match="lq_overig"):
         export.export_qgis_package(tmp_path, settings=wrong, **frames)
     frames["hexagons"] = frames["hexagons"].drop(columns="gi_class")
     with pytest.raises(InputError, match="gi_class"):

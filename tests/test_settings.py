@@ -38,6 +38,15 @@ def test_user_file_overrides_and_resolves_paths(tmp_path: Path) -> None:
         ("[density]\nradius_m = 'wide'\n", "'density.radius_m' must be a number"),
         ("[density]\nkernel = 'gauss'\n", "density.kernel = 'gauss' is not one of"),
         ("[density\n", "not valid TOML"),
+        ("[map]\nindicator = 'no_such_column'\n", "map.indicator 'no_such_column' is not an"),
+        (
+            "[density]\ncell_size_m = -25\n",
+            r"density.cell_size_m = -25 is out of range .*5 to 1000",
+        ),
+        ("[hotspots]\nk = 0\n", r"hotspots.k = 0 is out of range .*allowed 1 to 50"),
+        ("[map]\nscheme = 'FisherJenk'\n", "did you mean 'FisherJenks'"),
+        ("[paths]\nbuurten = 3\n", r"paths.buurten = 3: must be text \(a file path"),
+        ("[sites]\nwalk_m = 3000\n", "walk_m must not exceed cycle_m"),
     ],
 )
 def test_bad_settings_are_explained(tmp_path: Path, text: str, message: str) -> None:

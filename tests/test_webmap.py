@@ -422,8 +422,9 @@ def test_language_from_settings(data: dict, tmp_path: Path) -> None:
 
 
 def test_unknown_indicator_is_a_config_error(data: dict, tmp_path: Path) -> None:
-    settings = load_settings().replace("map", indicator="jobs_per_hectare")
+    # Refused where the settings are made, before any map is drawn.
     with pytest.raises(ConfigError, match="jobs_per_hectare.*Fix"):
+        settings = load_settings().replace("map", indicator="jobs_per_hectare")
         make_map(**map_inputs(data), settings=settings, out_path=tmp_path / "m.html")
 
 
