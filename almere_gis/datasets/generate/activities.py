@@ -34,14 +34,18 @@ def _draw(codes: dict[str, int], n: int, rng: np.random.Generator) -> np.ndarray
     return keys[rng.choice(len(keys), size=n, p=weights / weights.sum())]
 
 
-def _shop_codes(n: int, rng: np.random.Generator) -> np.ndarray:
-    """One or two secondary codes for ``n`` shops, ";"-joined, never the same code twice."""
+def _shop_codes(main: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One or two secondary codes per shop, ";"-joined and sorted; never the shop's main
+    code (a web shop's second activity is not "web shop" again), never a code twice."""
+    n = len(main)
     mixed = rng.random(n) < _SHOP_MIXED_SHARE
     first = np.where(mixed, _draw(_SHOP_MIXED, n, rng), _draw(_SHOP_OTHER, n, rng))
     second = _draw(_SHOP_MIXED | _SHOP_OTHER, n, rng)
-    two = (rng.random(n) < _SHOP_TWO_CODES) & (second != first)
-    pair = np.where(first < second, first + ";" + second, second + ";" + first)
-    return np.where(two, pair, first)
+    two = rng.random(n) < _SHOP_TWO_CODES
+    first = np.where(first == main, "", first)
+    second = np.where(two & (second != first) & (second != main), second, "")
+    low, high = np.where(first < second, first, second), np.where(first < second, second, first)
+    return np.where((low != "") & (high != ""), low + ";" + high, low + high)
 
 
 def secondary_codes(
@@ -61,7 +65,7 @@ def secondary_codes(
     out = np.full(n, "", dtype=object)
     shop = np.char.startswith(sbi.astype(str), "47")
     pick = shop & (rng.random(n) < SECONDARY_SHOP_SHARE)
-    out[pick] = _shop_codes(int(pick.sum()), rng)
+    out[pick] = _shop_codes(sbi[pick], rng)
     other = ~shop & (rng.random(n) < SECONDARY_OTHER_SHARE)
     for ctx in np.unique(context[other]):  # five contexts, drawn in bulk
         sel = np.flatnonzero(other & (context == ctx))
