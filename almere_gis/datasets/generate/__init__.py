@@ -33,6 +33,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from ...io.areas import WIJK_COLUMNS as AREA_WIJK_COLUMNS
 from ...io.areas import wijken_from_buurten
 from ...settings import TypologySettings, load_settings
 from .buurten import demo_areas, load_demo_buurten, to_old_schema
@@ -46,20 +47,9 @@ log = logging.getLogger("almere_gis")
 
 # Fixed "last update" date written into every .dbf header, so the bytes do not depend on the day.
 DBF_DATE = "2023-01-01"
-# Codes, names and the figures that add up from buurten; CBS's own wijk figures for averages
-# (distance to a station, social minimum) are not in the source.
-WIJK_COLUMNS = [
-    "wijk_code",
-    "wijk_name",
-    "gemeente_code",
-    "gemeente_name",
-    "inhabitants",
-    "households",
-    "homes",
-    "area_total_ha",
-    "area_land_ha",
-    "area_water_ha",
-]
+# Codes, names and the figures that add up from buurten; the source has no wijk figures for
+# averages (distance to a station, social minimum), so the demo wijken carry none.
+WIJK_COLUMNS = [c for c in AREA_WIJK_COLUMNS if c not in ("dist_train_km", "share_social_minimum")]
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _LAYERS = ("demo_buurten", "demo_wijken", "demo_kandidaatlocaties")
 

@@ -32,15 +32,14 @@ from io import StringIO
 import numpy as np
 import pandas as pd
 
+from ...settings import SectorGroup
+
 CBS_COUNTS_FILE = "cbs_vestigingen_almere.csv"
 
 
 def _span(spec: str) -> frozenset[int]:
-    out: set[int] = set()
-    for part in spec.split(","):
-        lo, _, hi = part.partition("-")
-        out.update(range(int(lo), int(hi or lo) + 1))
-    return frozenset(out)
+    """``"45-47,55-56"`` as a set of divisions, read by the settings' own parser."""
+    return SectorGroup(key="", label_nl="", label_en="", divisions=spec).division_set()
 
 
 @dataclass(frozen=True)
