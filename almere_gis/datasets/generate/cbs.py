@@ -32,14 +32,14 @@ from io import StringIO
 import numpy as np
 import pandas as pd
 
-from ...settings import SectorGroup
+from ...settings import parse_divisions
 
 CBS_COUNTS_FILE = "cbs_vestigingen_almere.csv"
 
 
 def _span(spec: str) -> frozenset[int]:
     """``"45-47,55-56"`` as a set of divisions, read by the settings' own parser."""
-    return SectorGroup(key="", label_nl="", label_en="", divisions=spec).division_set()
+    return parse_divisions(spec)
 
 
 @dataclass(frozen=True)
