@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from almere_gis.analysis import density
+from almere_gis.analysis import _kde, density
 
 CELL = 25.0
 RADIUS = 400.0
@@ -81,7 +81,7 @@ def main() -> None:
     template = ours(sample)
 
     def stamped() -> np.ndarray:
-        return density._exact_surface(sample, None, template)
+        return _kde.exact_surface(sample, None, template)
 
     t0 = time.perf_counter()
     tracemalloc.start()
