@@ -18,8 +18,11 @@ import argparse
 import math
 import statistics
 import time
+from collections.abc import Callable
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from almere_gis.analysis.hexgrid import hex_grid
@@ -28,7 +31,7 @@ from almere_gis.analysis.hotspots import getis_ord, spatial_weights
 SIZE = 250.0
 
 
-def _hexagons(n: int, seed: int):  # noqa: ANN202 - a GeoDataFrame with a count column
+def _hexagons(n: int, seed: int) -> gpd.GeoDataFrame:
     side = math.sqrt(n * math.sqrt(3) / 2) * SIZE  # a square holding about n hexagons
     hexes = hex_grid(shapely.box(0, 0, side, side), size_m=SIZE)
     rng = np.random.default_rng(seed)
@@ -38,8 +41,9 @@ def _hexagons(n: int, seed: int):  # noqa: ANN202 - a GeoDataFrame with a count 
     return hexes.assign(y=y)
 
 
-def _time(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
-    result, times = None, []
+def _time(fn: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, pd.DataFrame]:
+    times = []
+    result = fn()
     for _ in range(repeat):
         t0 = time.perf_counter()
         result = fn()
@@ -76,8 +80,8 @@ def main() -> None:
               f"{'yes' if same_class else 'NO'}; hot/cold units: "
               f"{int((fast['gi_class'] != 'ns').sum()):,}")  # fmt: skip
     sizes = " ".join(str(n) for n in args.hexagons)
-    print(f"reproduce: .venv/bin/python benchmarks/bench_gistar.py --hexagons {sizes} "
-          f"--permutations {args.permutations} --repeat {args.repeat} --seed {args.seed}")  # fmt: skip
+    options = f"--permutations {args.permutations} --repeat {args.repeat} --seed {args.seed}"
+    print(f"reproduce: .venv/bin/python benchmarks/bench_gistar.py --hexagons {sizes} {options}")
 
 
 if __name__ == "__main__":
