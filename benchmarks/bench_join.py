@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from join_methods import METHODS, add_worker_arguments, compare, run_worker, target_line  # noqa: E402
+from join_methods import compare, parse, target_line  # noqa: E402
 
 MIN_VS_GEOPANDAS = 20.0
 
@@ -35,13 +35,8 @@ def main() -> None:
     parser.add_argument(
         "--cbs", type=Path, default=ROOT.parent / "shared" / "data" / "cbs_almere_buurten.geojson"
     )
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
-    add_worker_arguments(parser)
-    args = parser.parse_args()
-    if args.worker:
-        run_worker(args)
+    args = parse(parser, repeat=3)
+    if args is None:
         return
 
     from almere_gis.io.areas import load_buurten

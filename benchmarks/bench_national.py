@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the synthetic country lives with the tests
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from join_methods import METHODS, add_worker_arguments, compare, run_worker, target_line  # noqa: E402
+from join_methods import compare, parse, target_line  # noqa: E402
 from synthetic_country import N_BUURTEN, synthetic_buurten, synthetic_points  # noqa: E402
 
 # The targets of the national join (14,500 buurten, 10M points, this 2-core machine).
@@ -38,13 +38,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--buurten", type=int, default=N_BUURTEN)
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
-    add_worker_arguments(parser)
-    args = parser.parse_args()
-    if args.worker:
-        run_worker(args)
+    args = parse(parser, repeat=1)
+    if args is None:
         return
 
     polys = synthetic_buurten(args.buurten)

@@ -80,11 +80,20 @@ RUN: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
-    """The hidden options with which a benchmark script runs one method in a worker process."""
+def parse(parser: argparse.ArgumentParser, *, repeat: int) -> argparse.Namespace | None:
+    """Add the options every join benchmark has, parse; in a worker, run it and give None."""
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    # The hidden options with which the script runs one method in a worker process.
     parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(args)
+        return None
+    return args
 
 
 def _load(folder: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
