@@ -199,3 +199,14 @@ def test_wijk_figures_are_sums_of_the_buurt_figures() -> None:
     assert list(summed.columns) == list(direct.columns)
     pd.testing.assert_frame_equal(summed, direct, check_exact=False, rtol=1e-12)
     assert (summed["n_establishments"] > 0).all()
+
+
+def test_codes_outside_the_areas_and_missing_codes_are_not_counted_per_area() -> None:
+    areas, _, b = _many(500, 5)
+    b["buurt_code"] = b["buurt_code"].astype(object)
+    b.loc[b.index[:7], "buurt_code"] = "BU99999999"  # not among the areas
+    b.loc[b.index[7:10], "buurt_code"] = None
+    out = area_indicators(areas, b, key="buurt_code", classification=S.classification, min_count=5)
+    assert out["n_establishments"].sum() == 490
+    # The city total (the denominator of the shares) counts the unknown code, not the missing.
+    assert out["share_n_establishments"].sum() == pytest.approx(490 / 497)

@@ -176,7 +176,7 @@ class Plan:
     @property
     def pad(self) -> int:
         """Fine cells around a (tile's) fine grid: a kernel's reach plus the binning's one."""
-        return self.kern.shape[0] // 2 + 1
+        return int(self.kern.shape[0]) // 2 + 1
 
 
 def surface(

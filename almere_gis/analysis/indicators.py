@@ -65,7 +65,8 @@ def _area_index(codes: object, area_codes: object) -> np.ndarray:
     Matched in Arrow (one hash table of the area codes), not by grouping the text.
     """
     index = pc.index_in(_text(codes), value_set=_text(area_codes))
-    return index.to_numpy(zero_copy_only=False).astype(np.float64).astype(np.int64, copy=False)
+    found = pc.fill_null(index, -1).to_numpy(zero_copy_only=False)
+    return np.asarray(found, dtype=np.int64)
 
 
 def _text(values: object) -> pa.Array:
