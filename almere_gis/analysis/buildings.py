@@ -147,8 +147,14 @@ def find_buildings(businesses: gpd.GeoDataFrame, settings: Settings) -> gpd.GeoD
         out.insert(out.columns.get_loc(col) + 1, f"share_{col}", safe_rate(out[col], count))
     out["suppressed"] = count < settings.privacy.min_count
     result = gpd.GeoDataFrame(out, geometry=points, crs=CRS_RD)
-    order = np.lexsort((shapely.get_y(points), shapely.get_x(points), -count,
-                        result["buurt_code"].fillna("").to_numpy(dtype=str)))  # fmt: skip
+    order = np.lexsort(
+        (
+            shapely.get_y(points),
+            shapely.get_x(points),
+            -count,
+            result["buurt_code"].fillna("").to_numpy(dtype=str),
+        )
+    )
     result = result.iloc[order].reset_index(drop=True)
     result.insert(0, "building_id", [f"BVG{i:04d}" for i in range(1, n + 1)])
     result.attrs.update(address_method=method, min_establishments=n_min, homes_left_out=homes)

@@ -311,6 +311,6 @@ def theme_notes(notes: Mapping[str, str], settings: Settings, language: str = "n
     lines.append(
         text(
             f"themes.method.social_enterprise.{notes['social_enterprise']}", language, source=source
-        )  # fmt: skip
+        )
     )
     return lines
