@@ -98,17 +98,7 @@ def test_mixed_retail_from_secondary_sbi_codes() -> None:
         ]
     )
     flags, notes = theme_flags(b, SETTINGS)
-    assert flags["mixed_retail"].tolist() == [
-        True,
-        False,
-        True,
-        False,
-        True,
-        False,
-        False,
-        False,
-        True,
-    ]
+    assert flags["mixed_retail"].astype(int).tolist() == [1, 0, 1, 0, 1, 0, 0, 0, 1]
     assert notes["mixed_retail"] == "secondary_sbi" and "address" not in notes
     assert list(flags.index) == list(b.index)
 
@@ -129,17 +119,7 @@ def test_mixed_retail_falls_back_to_shared_addresses() -> None:
     )
     b["sbi_secondary"] = ""  # the column is there but empty: the register has no such codes
     flags, notes = theme_flags(b, SETTINGS)
-    assert flags["mixed_retail"].tolist() == [
-        True,
-        False,
-        False,
-        False,
-        False,
-        True,
-        False,
-        False,
-        False,
-    ]
+    assert flags["mixed_retail"].astype(int).tolist() == [1, 0, 0, 0, 0, 1, 0, 0, 0]
     assert notes["mixed_retail"] == "shared_address" and notes["address"] == "coordinate"
 
 
