@@ -6,9 +6,10 @@ Run with the system Python that has PyQGIS (Debian's python3-qgis), not the proj
 
 EXPECTED.json (a file path or the JSON text itself)::
 
-    {"layers": {"buurten": {"features": 4, "renderer": "graduatedSymbol"},
+    {"layers": {"buurten": {"features": 4, "renderer": "categorizedSymbol",
+                            "legend": ["Te weinig om te tonen"]},
                 "verantwoording": {"features": 2, "renderer": null}},
-     "rasters": {"kde_all_count": {"renderer": "singlebandpseudocolor"}},
+     "rasters": {"kde_all_count": {"renderer": "singlebandpseudocolor", "legend": ["of meer"]}},
      "order": ["buurten", "kde_all_count"]}
 
 Checks, for the project and for every layer loaded fresh from its file:
@@ -17,6 +18,8 @@ Checks, for the project and for every layer loaded fresh from its file:
 - each vector layer's renderer type is the expected one (QGIS's fallback would be
   ``singleSymbol``), and every feature with a value gets a symbol from it;
 - each raster's renderer type is the expected one (its sidecar ``.qml`` applied);
+- if "legend" is given for a layer, each of its strings occurs in one of the legend labels
+  QGIS builds from the renderer (as the layer panel shows them);
 - if "order" is given, the drawn layers (not the tables) are in that order, top first.
 
 Prints ``QGIS CHECK OK`` and exits 0, or prints every failure and exits 1. A temporary HOME and
@@ -62,6 +65,11 @@ def _check(project_path: Path, expected: dict, failures: list[str]) -> None:
     def fail(message: str) -> None:
         failures.append(message)
 
+    def check_legend(labels: list[str], name: str, want: dict, where: str) -> None:
+        for expected in want.get("legend", []):
+            if not any(expected in label for label in labels):
+                fail(f"{where}: legend of '{name}' lacks {expected!r}; it reads {labels}")
+
     def check_vector(layer: QgsVectorLayer, name: str, want: dict, where: str) -> None:
         if not layer.isValid():
             fail(f"{where}: layer '{name}' is not valid (source {layer.source()})")
@@ -83,6 +91,7 @@ def _check(project_path: Path, expected: dict, failures: list[str]) -> None:
         if actual != renderer_type:
             fail(f"{where}: layer '{name}' renderer is {actual!r}, expected {renderer_type!r}")
             return
+        check_legend([item.label() for item in renderer.legendSymbolItems()], name, want, where)
         # Every feature whose classed value is not NULL must get a symbol: catches class
         # bounds that miss the extreme values and categories that never match.
         context = QgsRenderContext()
@@ -113,6 +122,9 @@ def _check(project_path: Path, expected: dict, failures: list[str]) -> None:
         actual = layer.renderer().type() if layer.renderer() is not None else None
         if actual != want["renderer"]:
             fail(f"{where}: raster '{name}' renderer is {actual!r}, expected {want['renderer']!r}")
+            return
+        items = layer.renderer().legendSymbologyItems()
+        check_legend([str(label) for label, _ in items], name, want, where)
 
     project = QgsProject.instance()
     if not project.read(str(project_path)):

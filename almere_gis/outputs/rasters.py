@@ -1,11 +1,16 @@
-"""Density grids as Cloud-Optimized GeoTIFFs: Float32, EPSG:28992, nodata -9999, masked outside
-the study area and wherever the privacy rule hides a cell."""
+"""Density surfaces as Cloud-Optimized GeoTIFFs: Float32, EPSG:28992, nodata -9999, empty
+outside the study area and wherever the privacy rule hides a cell.
+
+:func:`write_density_rasters` writes the surfaces of a run, each once, from the
+:class:`~almere_gis.analysis.density.DensitySurface` objects (values, transform, the ``shown``
+mask, units, the display range), with the sidecar ``.qml`` style QGIS applies when it opens the
+file; nothing is read back. :func:`write_geotiff` writes one bare grid.
+"""
 
 from __future__ import annotations
 
-__all__ = ["write_geotiff"]
+__all__ = ["write_density_geotiff", "write_density_rasters", "write_geotiff"]
 
-import logging
 import os
 import tempfile
 import uuid
@@ -14,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import InputError
 from .._schema import CRS_RD
-from ..analysis.density import NODATA, DensityGrid
-
-log = logging.getLogger("almere_gis")
+from ..analysis.density import NODATA, DensityGrid, DensitySurface
+from ..io.crs import to_rd
+from ..settings import Settings
+from .qgis.raster_style import density_description, density_unit, write_raster_style
 
 
 def _has_cog_driver() -> bool:
@@ -32,20 +39,14 @@ def _mask_shape(grid: DensityGrid, mask_geometry: Any) -> np.ndarray:
     import shapely
     from rasterio.features import geometry_mask
 
-    geoms = mask_geometry
-    if hasattr(geoms, "crs") and hasattr(geoms, "geometry"):
-        if geoms.crs is None or not geoms.crs.equals(CRS_RD):
-            if geoms.crs is None:
-                raise ValueError(
-                    "mask_geometry has no CRS. Fix: set it, e.g. .set_crs('EPSG:28992')"
-                )
-            log.info("Reprojecting the mask geometry from %s to %s", geoms.crs, CRS_RD)
-            geoms = geoms.to_crs(CRS_RD)
+    geom = mask_geometry
+    if hasattr(geom, "crs") and hasattr(geom, "geometry"):
+        geoms = to_rd(geom, "mask_geometry", None)  # refuses a frame without a CRS
         geom = shapely.union_all(np.asarray(geoms.geometry.array))
-    else:
-        geom = mask_geometry
     if geom is None or shapely.is_empty(geom):
-        raise ValueError("mask_geometry is empty. Fix: pass the study area polygon(s)")
+        raise InputError(
+            "mask_geometry", "the study area is empty", "pass the study area polygon(s)"
+        )
     return geometry_mask([geom], out_shape=grid.shape, transform=grid.transform, all_touched=True)
 
 
@@ -57,6 +58,7 @@ def write_geotiff(
     description: str = "",
     units: str = "",
     suppress: np.ndarray | None = None,
+    tags: dict[str, str] | None = None,
 ) -> Path:
     """Write a density grid as a Cloud-Optimized GeoTIFF (atomic: temp file + rename).
 
@@ -79,6 +81,8 @@ def write_geotiff(
     suppress : boolean array of the grid's shape, optional
         Cells written as nodata for privacy (e.g. fewer than 5 establishments within the
         kernel radius, so that no single home stands out as a peak).
+    tags : dict of str to str, optional
+        Extra dataset tags (e.g. the surface's subset, weight and display range).
 
     Returns
     -------
@@ -101,6 +105,7 @@ def write_geotiff(
             raise ValueError(f"suppress has shape {suppress.shape}, the grid {grid.shape}")
         data[suppress] = NODATA
     tags = {
+        **(tags or {}),
         "description": description,
         "units": units,
         "kernel": grid.kernel,
@@ -190,3 +195,67 @@ def _write_gtiff_cog_layout(
             PREDICTOR=3,
             COPY_SRC_OVERVIEWS="YES",
         )
+
+
+def write_density_geotiff(
+    surface: DensitySurface, path: str | os.PathLike[str], *, description: str, units: str
+) -> Path:
+    """Write one density surface: the cells it may not show (``~surface.shown``) as nodata.
+
+    The surface's subset, weight and display range go into the file's tags, so that a reader
+    of the file alone knows what it holds and how the map colours it.
+
+    Returns
+    -------
+    pathlib.Path
+        The written ``.tif``.
+    """
+    vmin, vmax = surface.display_range
+    return write_geotiff(
+        surface.grid,
+        path,
+        description=description,
+        units=units,
+        suppress=~surface.shown,
+        tags={
+            "subset": surface.subset,
+            "weight": surface.weight,
+            "display_min": f"{vmin:.6g}",
+            "display_max": f"{vmax:.6g}",
+        },
+    )
+
+
+def write_density_rasters(
+    surfaces: dict[str, DensitySurface], folder: str | os.PathLike[str], *, settings: Settings
+) -> dict[str, Path]:
+    """Write every published density surface as ``kde_<key>.tif`` with its ``kde_<key>.qml``.
+
+    Parameters
+    ----------
+    surfaces : dict of str to DensitySurface
+        The Publication's surfaces, by key (``small_scale_count``, ...).
+    folder : path-like
+        The public output folder (must exist).
+    settings : Settings
+        Language of the descriptions and legends; the privacy threshold they state.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``density:<key>`` -> the GeoTIFF and ``style:kde_<key>`` -> its QGIS style.
+    """
+    lang = settings.map.language
+    files: dict[str, Path] = {}
+    for key, surface in surfaces.items():
+        tif = write_density_geotiff(
+            surface,
+            Path(folder) / f"kde_{key}.tif",
+            description=density_description(surface, settings),
+            units=density_unit(surface, lang),
+        )
+        files[f"density:{key}"] = tif
+        files[f"style:{tif.stem}"] = write_raster_style(
+            surface, tif, language=lang, min_count=settings.privacy.min_count
+        )
+    return files
