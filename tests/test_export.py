@@ -473,26 +473,6 @@ def test_empty_layer_keeps_its_geometry_type(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------
-# Density rasters: styled from the surface, with the map's range
-# ------------------------------------------------------------------------------------------
-
-
-def test_raster_sidecar_style_uses_the_display_range(package):
-    surface = package["surfaces"]["small_scale_count"]
-    sidecar = package["files"][f"style:{RASTER}"]
-    assert sidecar == package["files"]["density:small_scale_count"].with_suffix(".qml")
-    items = ET.fromstring(sidecar.read_text(encoding="utf-8")).findall(".//item")
-    low, high = surface.display_range
-    # The 99th percentile of the shown positive cells, not the maximum (59.75).
-    assert (low, high) == (0.0, float(np.percentile(surface.grid.values[1:], 99)))
-    assert 55.0 < high < 59.75
-    assert [float(i.get("value")) for i in items] == pytest.approx(
-        [low + f * (high - low) for f in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)]
-    )
-    assert items[-1].get("label").endswith("of meer vestigingen per km²")
-
-
-# ------------------------------------------------------------------------------------------
 # QGIS project
 # ------------------------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ __all__ = ["write_density_geotiff", "write_density_rasters", "write_geotiff"]
 
 import os
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 from .._errors import InputError
 from .._schema import CRS_RD
 from ..analysis.density import NODATA, DensityGrid, DensitySurface
+from ..io import atomic
 from ..io.crs import to_rd
 from ..settings import Settings
 from .qgis.raster_style import density_description, density_unit, write_raster_style
@@ -60,7 +60,7 @@ def write_geotiff(
     suppress: np.ndarray | None = None,
     tags: dict[str, str] | None = None,
 ) -> Path:
-    """Write a density grid as a Cloud-Optimized GeoTIFF (atomic: temp file + rename).
+    """Write a density grid as a Cloud-Optimized GeoTIFF, atomically (``io.atomic``).
 
     Float32, EPSG:28992, nodata -9999, DEFLATE, 256 x 256 tiles and internal overviews
     (average resampling). Uses GDAL's COG driver when present, else a tiled GTiff with its
@@ -89,14 +89,32 @@ def write_geotiff(
     pathlib.Path
         The written file.
     """
-    import rasterio
-
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(
             f"{path.parent}: output folder does not exist. Fix: create it first"
         )
     units = units or grid.units
+    data = _masked_values(grid, mask_geometry, suppress)
+    all_tags = {
+        **(tags or {}),
+        **_grid_tags(grid),
+        "description": description,
+        "units": units,
+        "suppressed_cells": str(int(suppress.sum()) if suppress is not None else 0),
+    }
+    with atomic.atomic_path(path) as tmp:
+        if _has_cog_driver():
+            _write_cog(tmp, data, _profile(grid), all_tags, description, units)
+        else:
+            _write_gtiff_cog_layout(tmp, data, _profile(grid), all_tags, description, units)
+    return path
+
+
+def _masked_values(
+    grid: DensityGrid, mask_geometry: Any, suppress: np.ndarray | None
+) -> np.ndarray:
+    """Float32 values with nodata outside the study area and in the suppressed cells."""
     data = grid.values.astype(np.float32)
     if mask_geometry is not None:
         data[_mask_shape(grid, mask_geometry)] = NODATA
@@ -104,20 +122,23 @@ def write_geotiff(
         if suppress.shape != grid.shape:
             raise ValueError(f"suppress has shape {suppress.shape}, the grid {grid.shape}")
         data[suppress] = NODATA
-    tags = {
-        **(tags or {}),
-        "description": description,
-        "units": units,
+    return data
+
+
+def _grid_tags(grid: DensityGrid) -> dict[str, str]:
+    return {
         "kernel": grid.kernel,
         "output": grid.output,
         "radius_m": f"{grid.radius_m:g}",
         "cell_size_m": f"{grid.cell_size_m:g}",
         "n_points": str(grid.n_points),
         "total_weight": f"{grid.total_weight:.6g}",
-        "suppressed_cells": str(int(suppress.sum()) if suppress is not None else 0),
     }
+
+
+def _profile(grid: DensityGrid) -> dict[str, Any]:
     rows, cols = grid.shape
-    profile: dict[str, Any] = {
+    return {
         "width": cols,
         "height": rows,
         "count": 1,
@@ -126,27 +147,30 @@ def write_geotiff(
         "transform": grid.transform,
         "nodata": NODATA,
     }
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp.tif")
-    try:
-        if _has_cog_driver():
-            with rasterio.open(
-                tmp,
-                "w",
-                driver="COG",
-                compress="DEFLATE",
-                predictor=3,
-                blocksize=256,
-                overview_resampling="AVERAGE",
-                resampling="AVERAGE",
-                **profile,
-            ) as dst:
-                _fill(dst, data, tags, description, units)
-        else:
-            _write_gtiff_cog_layout(tmp, data, profile, tags, description, units)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+
+def _write_cog(
+    path: Path,
+    data: np.ndarray,
+    profile: dict[str, Any],
+    tags: dict[str, str],
+    description: str,
+    units: str,
+) -> None:
+    import rasterio
+
+    with rasterio.open(
+        path,
+        "w",
+        driver="COG",
+        compress="DEFLATE",
+        predictor=3,
+        blocksize=256,
+        overview_resampling="AVERAGE",
+        resampling="AVERAGE",
+        **profile,
+    ) as dst:
+        _fill(dst, data, tags, description, units)
 
 
 def _fill(dst: Any, data: np.ndarray, tags: dict[str, str], description: str, units: str) -> None:

@@ -154,6 +154,22 @@ def qml_raster_pseudocolor(
         items = [(vmin, ramp[0][1].lower(), empty_label or text("qgis.legend.too_few", language))]
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology")
     pipe = ET.SubElement(root, "pipe")
+    _renderer(pipe, band=band, opacity=opacity, vmin=vmin, vmax=vmax, decimals=decimals)
+    shader = pipe.find("rasterrenderer/rastershader/colorrampshader")
+    assert shader is not None
+    for value, colour, label in items:
+        ET.SubElement(
+            shader, "item", value=xml_number(value), color=colour, alpha="255", label=label
+        )
+    _pipe_tail(pipe)
+    ET.SubElement(root, "blendMode").text = "0"
+    return serialise(root)
+
+
+def _renderer(
+    pipe: ET.Element, *, band: int, opacity: float, vmin: float, vmax: float, decimals: int
+) -> None:
+    """The pseudocolor renderer with an empty interpolated colour ramp shader."""
     renderer = ET.SubElement(
         pipe,
         "rasterrenderer",
@@ -180,13 +196,6 @@ def qml_raster_pseudocolor(
             "labelPrecision": str(decimals),
         }
     )
-    for value, colour, label in items:
-        ET.SubElement(
-            shader, "item", value=xml_number(value), color=colour, alpha="255", label=label
-        )
-    _pipe_tail(pipe)
-    ET.SubElement(root, "blendMode").text = "0"
-    return serialise(root)
 
 
 def density_unit(surface: DensitySurface, language: str) -> str:
