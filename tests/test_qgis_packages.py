@@ -135,7 +135,7 @@ def test_public_package_holds_no_points_and_no_business_ids(demo: ag.RunResult) 
         descriptions = " ".join(r[0] for r in con.execute("SELECT description FROM gpkg_contents"))
     assert "business_id" not in columns
     assert "VERTROUWELIJK" not in descriptions and "INTERN" not in descriptions
-    assert "minder dan 5 vestigingen" in descriptions
+    assert "betekent < 5 vestigingen (privacy" in descriptions
 
 
 def test_public_hidden_cells_stay_empty(demo: ag.RunResult) -> None:
@@ -181,7 +181,7 @@ def test_demo_packages_open_in_qgis(
     expected = _expected(demo, part)
     expected["layers"][N["hexagons"]]["legend"] = ["Hot spot (99 %)"]
     if part == "public":
-        expected["layers"][N["hexagons"]]["legend"].append("Niet getoond: minder dan 5")
+        expected["layers"][N["hexagons"]]["legend"].append("Niet getoond: < 5 vestigingen")
     for raster in expected["rasters"].values():
         raster["legend"] = ["of meer"]
     _open_in_qgis(demo, part, expected, qgis_python, tmp_path / "home")

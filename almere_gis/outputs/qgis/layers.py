@@ -26,7 +26,7 @@ import pandas as pd
 from ..._errors import InputError
 from ...settings import Settings
 from ...texts import text
-from ...texts.format import distance
+from ...texts.format import count, distance
 from ..style import HOTSPOT_CLASSES, HOTSPOT_COLOURS, SEARCH_ZONE, WIJK_OUTLINE
 from .choropleth import BuurtClasses, buurt_style
 from .fields import describe_field
@@ -82,9 +82,16 @@ def _code(frame: gpd.GeoDataFrame, default: int) -> int:
     return layer_geometry(frame, default=default).code
 
 
+def _hidden(settings: Settings) -> str:
+    """A hidden count as every public output writes it: "< 5"."""
+    return count(None, settings.privacy.min_count, settings.map.language, suppressed=True)
+
+
 def _note(public: bool, settings: Settings) -> str:
-    key = "qgis.layer.public_note" if public else "qgis.layer.internal_note"
-    return text(key, settings.map.language, min_count=settings.privacy.min_count)
+    lang = settings.map.language
+    if public:
+        return text("qgis.layer.public_note", lang, hidden=_hidden(settings))
+    return text("qgis.layer.internal_note", lang, min_count=settings.privacy.min_count)
 
 
 def area_layers(
@@ -135,12 +142,11 @@ def hexagon_layer(hexagons: gpd.GeoDataFrame, *, public: bool, settings: Setting
             "merge the result of almere_gis.getis_ord(...) into the hexagons first",
         )
     lang = settings.map.language
-    n = settings.privacy.min_count
     categories = [
         (c, HOTSPOT_COLOURS[c], text(f"qgis.legend.hotspot.{c}", lang)) for c in HOTSPOT_CLASSES
     ]
     if public:
-        hidden = text("qgis.legend.hidden_hexagon", lang, min_count=n)
+        hidden = text("qgis.legend.hidden_hexagon", lang, hidden=_hidden(settings))
         categories.append(("", HOTSPOT_COLOURS["ns"], hidden))
     style = qml_categorized(
         "gi_class",
