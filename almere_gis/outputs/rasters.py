@@ -13,6 +13,7 @@ __all__ = ["write_density_geotiff", "write_density_rasters", "write_geotiff"]
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,12 +104,23 @@ def write_geotiff(
         "units": units,
         "suppressed_cells": str(int(suppress.sum()) if suppress is not None else 0),
     }
+    band = _Band(data, all_tags, description, units)
     with atomic.atomic_path(path) as tmp:
         if _has_cog_driver():
-            _write_cog(tmp, data, _profile(grid), all_tags, description, units)
+            _write_cog(tmp, band, _profile(grid))
         else:
-            _write_gtiff_cog_layout(tmp, data, _profile(grid), all_tags, description, units)
+            _write_gtiff_cog_layout(tmp, band, _profile(grid))
     return path
+
+
+@dataclass(frozen=True)
+class _Band:
+    """What goes into the file's one band: values, tags, description and unit."""
+
+    data: np.ndarray
+    tags: dict[str, str]
+    description: str
+    units: str
 
 
 def _masked_values(
@@ -149,14 +161,7 @@ def _profile(grid: DensityGrid) -> dict[str, Any]:
     }
 
 
-def _write_cog(
-    path: Path,
-    data: np.ndarray,
-    profile: dict[str, Any],
-    tags: dict[str, str],
-    description: str,
-    units: str,
-) -> None:
+def _write_cog(path: Path, band: _Band, profile: dict[str, Any]) -> None:
     import rasterio
 
     with rasterio.open(
@@ -170,25 +175,18 @@ def _write_cog(
         resampling="AVERAGE",
         **profile,
     ) as dst:
-        _fill(dst, data, tags, description, units)
+        _fill(dst, band)
 
 
-def _fill(dst: Any, data: np.ndarray, tags: dict[str, str], description: str, units: str) -> None:
-    dst.write(data, 1)
-    dst.set_band_description(1, description)
-    dst.set_band_unit(1, units)
-    dst.update_tags(**tags)
-    dst.update_tags(1, units=units, description=description)
+def _fill(dst: Any, band: _Band) -> None:
+    dst.write(band.data, 1)
+    dst.set_band_description(1, band.description)
+    dst.set_band_unit(1, band.units)
+    dst.update_tags(**band.tags)
+    dst.update_tags(1, units=band.units, description=band.description)
 
 
-def _write_gtiff_cog_layout(
-    path: Path,
-    data: np.ndarray,
-    profile: dict[str, Any],
-    tags: dict[str, str],
-    description: str,
-    units: str,
-) -> None:
+def _write_gtiff_cog_layout(path: Path, band: _Band, profile: dict[str, Any]) -> None:
     """GTiff fallback: tiled file with overviews, then copied so overviews come first."""
     import rasterio
     from rasterio.enums import Resampling
@@ -199,9 +197,9 @@ def _write_gtiff_cog_layout(
         with rasterio.open(
             staged, "w", driver="GTiff", tiled=True, blockxsize=256, blockysize=256, **profile
         ) as dst:
-            _fill(dst, data, tags, description, units)
+            _fill(dst, band)
             factors = []
-            size = max(data.shape)
+            size = max(band.data.shape)
             factor = 2
             while size / factor >= 128:
                 factors.append(factor)
