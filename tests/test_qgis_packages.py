@@ -230,6 +230,18 @@ def test_three_zzp_open_in_qgis(
     _open_in_qgis(three_zzp, part, expected, qgis_python, tmp_path / "home")
 
 
+@pytest.mark.qgis
+def test_no_hexagons_no_candidates_no_rasters(
+    tmp_path: Path, qgis_python: Path, gdal_tools: None
+) -> None:
+    result = ag.run(ag.load_settings(), out_dir=tmp_path / "out", steps={"qgis"})
+    assert result.hexagons is None and result.candidates is None and not result.density_paths
+    for part in ("public", "intern"):
+        expected = _expected(result, part)
+        assert N["hexagons"] not in expected["layers"] and expected["rasters"] == {}
+        _open_in_qgis(result, part, expected, qgis_python, tmp_path / f"home_{part}")
+
+
 # ------------------------------------------------------------------------------------------
 # Degenerate layers, one package each
 # ------------------------------------------------------------------------------------------
