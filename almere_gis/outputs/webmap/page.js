@@ -37,7 +37,7 @@
   var narrow = window.matchMedia("(max-width: 799px)");
   if (narrow.matches) setPanel(false, true);
 
-  var map = L.map(mapEl, { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 6, maxZoom: 19 });
+  var map = L.map(mapEl, { zoomSnap: 0.1, zoomDelta: 0.5, minZoom: 6, maxZoom: 19 });
   Object.keys(data.panes).forEach(function (name) {
     var pane = map.createPane(name);
     pane.style.zIndex = data.panes[name];

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 __all__ = ["panel_html", "sources"]
 
-import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -83,13 +82,14 @@ def _settings_rows(source: MapSource, ctx: Context) -> list[tuple[str, str]]:
             ),
         ),
     ]
-    if source.candidates is not None:
-        weights, total = weights_used(source.candidates.data, ctx)
-    else:
-        names = [f.name for f in dataclasses.fields(s.sites.weights)]
-        given = {n: float(getattr(s.sites.weights, n)) for n in names}
-        total = sum(given.values())
-        weights = {n: w / total for n, w in given.items()}
+    rows.append((ctx.t("set.weights"), _weights_text(source, ctx)))
+    rows.append((ctx.t("set.file"), Path(s.source).name))
+    return rows
+
+
+def _weights_text(source: MapSource, ctx: Context) -> str:
+    frame = source.candidates.data if source.candidates is not None else None
+    weights, total = weights_used(frame, ctx)
     shares = ", ".join(
         f"{criterion_text(c, 'name', ctx.language).lower()} {ctx.percent(w)}"
         for c, w in weights.items()
@@ -97,9 +97,7 @@ def _settings_rows(source: MapSource, ctx: Context) -> list[tuple[str, str]]:
     )
     if abs(total - 1.0) > 1e-6:
         shares += " · " + ctx.t("site.weights_rescaled", total=ctx.percent(total))
-    rows.append((ctx.t("set.weights"), shares))
-    rows.append((ctx.t("set.file"), Path(s.source).name))
-    return rows
+    return shares
 
 
 def _details(title: str, body: str, *, open_: bool = False, css: str = "") -> str:

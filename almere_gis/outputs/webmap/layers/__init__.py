@@ -36,7 +36,8 @@ PANES = {
 
 def _density_keys(source: MapSource, options: MapOptions) -> list[str]:
     if options.density_keys is None:
-        return list(source.density)
+        # The small-scale surface first: it is what the map is about.
+        return sorted(source.density, key=lambda k: k != "small_scale_count")
     return [k for k in options.density_keys if k in source.density]
 
 

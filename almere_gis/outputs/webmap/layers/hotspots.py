@@ -48,6 +48,33 @@ def _cards(sig: pd.DataFrame, hidden: pd.DataFrame, classes: list[str], ctx: Con
     return cards
 
 
+def _legend(present: set[str], ctx: Context) -> str:
+    rows = [
+        swatch_row(
+            esc(ctx.t(f"hotspot.{c}")),
+            fill=HOTSPOT_COLOURS[c],
+            css="ag-sw ag-hex",
+            border=_OUTLINE[c],
+        )
+        for c in HOTSPOT_CLASSES
+        if c in present
+    ]
+    unit = esc(
+        ctx.t(
+            "hex.unit",
+            size=ctx.distance(ctx.settings.hexgrid.size_m),
+            variable=ctx.t(f"subset.{ctx.settings.hotspots.variable}"),
+        )
+    )
+    return legend_block(
+        "hotspots",
+        esc(ctx.t("layer.hotspots")),
+        unit,
+        rows,
+        esc(ctx.t("hex.note", n=ctx.min_count)),
+    )
+
+
 def hotspot_layer(hexagons: gpd.GeoDataFrame, hidden: pd.DataFrame, ctx: Context) -> Layer | None:
     """The significant, publishable hexagons, or None when there are none to draw."""
     if "gi_class" not in hexagons:
@@ -83,29 +110,4 @@ def hotspot_layer(hexagons: gpd.GeoDataFrame, hidden: pd.DataFrame, ctx: Context
         "show": False,
         "data": feature_collection(geoms, props),
     }
-    present = set(classes)
-    rows = [
-        swatch_row(
-            esc(ctx.t(f"hotspot.{c}")),
-            fill=HOTSPOT_COLOURS[c],
-            css="ag-sw ag-hex",
-            border=_OUTLINE[c],
-        )
-        for c in HOTSPOT_CLASSES
-        if c in present
-    ]
-    unit = esc(
-        ctx.t(
-            "hex.unit",
-            size=ctx.distance(ctx.settings.hexgrid.size_m),
-            variable=ctx.t(f"subset.{ctx.settings.hotspots.variable}"),
-        )
-    )
-    legend = legend_block(
-        "hotspots",
-        esc(ctx.t("layer.hotspots")),
-        unit,
-        rows,
-        esc(ctx.t("hex.note", n=ctx.min_count)),
-    )
-    return Layer(spec, legend)
+    return Layer(spec, _legend(set(classes), ctx))

@@ -30,14 +30,20 @@ def criteria_of(frame: pd.DataFrame) -> list[str]:
     return [str(c)[: -len("_norm")] for c in frame.columns if str(c).endswith("_norm")]
 
 
-def weights_used(frame: pd.DataFrame, ctx: Context) -> tuple[dict[str, float], float]:
-    """The normalised weight per criterion (``weight_<c>``, else the settings rescaled), and
-    the sum of the configured weights (1 when they were given as shares)."""
+def weights_used(frame: pd.DataFrame | None, ctx: Context) -> tuple[dict[str, float], float]:
+    """The normalised weight per criterion and the sum of the configured weights.
+
+    The weights are the ``weight_<criterion>`` columns the scoring wrote, else the configured
+    ones rescaled to sum to 1; criteria are those scored in ``frame`` (all configured ones
+    when there is no frame).
+    """
     configured = {
         f.name: float(getattr(ctx.settings.sites.weights, f.name))
         for f in dataclasses.fields(ctx.settings.sites.weights)
     }
     total = sum(configured.values())
+    if frame is None or not criteria_of(frame):
+        return {c: w / (total or 1.0) for c, w in configured.items()}, total
     out = {}
     for c in criteria_of(frame):
         given = numbers(frame, f"weight_{c}")
