@@ -77,20 +77,34 @@
     card.style.left = best.x + "px";
     card.style.top = best.y + "px";
   }
-  function showCard(html, point) {
+  var pin = null;  // a card shown for a searched place stays until the mouse really moves
+  function showCard(html, point, pinned) {
+    pin = pinned ? { first: null } : null;
     card.innerHTML = html;
+    // Measure at the corner: a card near the right edge would wrap narrower and grow taller.
+    card.style.left = "0px";
+    card.style.top = "0px";
     card.hidden = false;
     placeCard(point);
   }
-  function hideCard() { card.hidden = true; }
+  function hideCard() { card.hidden = true; pin = null; }
+  function hover(html, e) {
+    if (pin) {
+      if (!pin.first) { pin.first = e.containerPoint; return; }
+      if (e.containerPoint.distanceTo(pin.first) < 6) return;
+    }
+    showCard(html, e.containerPoint);
+  }
+  function unhover() { if (!pin) hideCard(); }
   map.on("click movestart zoomstart", hideCard);
-  mapEl.addEventListener("mouseleave", hideCard);
+  mapEl.addEventListener("mouseleave", unhover);
 
   /* ---- popups: sized to the map and panned clear of its edges and controls ---- */
   function popupOptions(offsetY) {
-    var size = map.getSize();
+    // The popup's frame adds about 50 px to its content; keep it within the padded map.
+    var size = map.getSize(), width = Math.min(380, size.x - 84 - 52);
     return {
-      maxWidth: Math.min(380, size.x - 80), minWidth: Math.min(250, size.x - 80),
+      maxWidth: width, minWidth: Math.min(240, width),
       maxHeight: Math.max(140, size.y - 180), autoPan: true, keepInView: false,
       autoPanPaddingTopLeft: L.point(60, 24), autoPanPaddingBottomRight: L.point(24, 44),
       offset: L.point(0, offsetY), className: "ag-popup"
@@ -113,8 +127,8 @@
       onEachFeature: function (f, l) {
         features[f.id] = l;
         if (!f.properties.tip) return;
-        l.on("mouseover mousemove", function (e) { showCard(f.properties.tip, e.containerPoint); });
-        l.on("mouseout", hideCard);
+        l.on("mouseover mousemove", function (e) { hover(f.properties.tip, e); });
+        l.on("mouseout", unhover);
         l.on("click", function (e) { L.DomEvent.stopPropagation(e); showCard(f.properties.tip, e.containerPoint); });
         l.on("mouseover", function () { if (l.setStyle && spec.kind === "areas") l.setStyle({ weight: 3, color: "#222" }); });
         l.on("mouseout", function () { layer.resetStyle(l); });
@@ -195,12 +209,14 @@
       var moved = false;
       for (var i = 0; i < pts.length; i++) {
         for (var j = i + 1; j < pts.length; j++) {
-          var dx = pts[j].x - pts[i].x, dy = pts[j].y - pts[i].y, d = Math.sqrt(dx * dx + dy * dy);
+          // Markers are squares of touch area: apart when either axis is far enough apart.
+          var dx = pts[j].x - pts[i].x, dy = pts[j].y - pts[i].y;
+          var d = Math.max(Math.abs(dx), Math.abs(dy));
           if (d >= MIN_GAP) continue;
-          if (d < 0.01) { dx = Math.cos(j * 2.39996); dy = Math.sin(j * 2.39996); d = 1; }
-          var push = (MIN_GAP - d) / 2 + 0.5;
-          pts[i].x -= dx / d * push; pts[i].y -= dy / d * push;
-          pts[j].x += dx / d * push; pts[j].y += dy / d * push;
+          if (d < 0.01) { dx = Math.cos(j * 2.39996); dy = Math.sin(j * 2.39996); d = Math.max(Math.abs(dx), Math.abs(dy)); }
+          var grow = ((MIN_GAP + 0.5) / d - 1) / 2;
+          pts[i].x -= dx * grow; pts[i].y -= dy * grow;
+          pts[j].x += dx * grow; pts[j].y += dy * grow;
           moved = true;
         }
       }
@@ -307,24 +323,35 @@
     setPanel(panel.classList.contains("ag-collapsed"));
   });
   window.addEventListener("resize", resized);
+  // The map's box also changes when a notice or the tables change the panel's size.
+  if (window.ResizeObserver) new ResizeObserver(function () { resized(); }).observe(mapEl);
 
   /* ---- search ---- */
   var input = document.getElementById("ag-search"), results = document.getElementById("ag-results");
   var index = data.search.map(function (e) { return { e: e, key: fold(e.label) }; });
+  function afterMove(fn) {
+    // Once the map has moved there (or at once, when it was there already).
+    var done = false;
+    function run() { if (!done) { done = true; fn(); } }
+    map.once("moveend", run);
+    setTimeout(run, 600);
+  }
   function goTo(layerId, featureId) {
     var entry = byId[layerId];
     if (!entry) return;
     if (!map.hasLayer(entry.layer)) entry.layer.addTo(map);
     var target = entry.features[featureId];
     if (!target) return;
+    map.closePopup();
+    hideCard();
     if (narrow.matches) setPanel(false);
     if (target.agPopup) {
-      map.once("moveend", function () { openPopup(target); });
+      afterMove(function () { openPopup(target); });
       map.setView(target.agHome || target.getLatLng(), Math.max(map.getZoom(), 14));
     } else if (target.getBounds) {
-      map.once("moveend", function () {
+      afterMove(function () {
         var tip = target.feature && target.feature.properties.tip;
-        if (tip) showCard(tip, map.latLngToContainerPoint(target.getBounds().getCenter()));
+        if (tip) showCard(tip, map.latLngToContainerPoint(target.getBounds().getCenter()), true);
       });
       map.fitBounds(target.getBounds(), { padding: [30, 30], maxZoom: 15 });
     }
