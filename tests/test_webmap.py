@@ -190,7 +190,7 @@ def test_site_popup_score_stability_weights_and_raw_values(doc: dict, data: dict
     shown = [int(v) for v in re.findall(r"<td>(\d+) %</td>", popup)]
     assert abs(sum(shown) - 100) <= len(CRITERIA) / 2
     # Raw values with their unit; a demand count below the threshold is "< 5".
-    assert '<td class="ag-raw">&lt; 5 vestigingen</td>' in popup
+    assert '<div class="ag-raw">&lt; 5 vestigingen</div>' in popup
     assert "Vraag op loopafstand" in popup and "m²" in popup and "m2" not in popup
     excluded = next(f["properties"] for f in layer(doc, "sites")["data"]["features"]
                     if f["properties"]["rank"] is None)  # fmt: skip

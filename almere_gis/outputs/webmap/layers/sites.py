@@ -85,13 +85,15 @@ def _criteria_table(cols: Columns, i: int, ctx: Context, weights: dict[str, floa
         norm = cols.num(f"{crit}_norm")[i]
         name = esc(criterion_text(crit, "name", ctx.language))
         raw = esc(_raw_text(cols, crit, i, ctx))
+        # The measured value sits under the name, beside its bar: it fits a phone's popup.
         rows.append(
-            f'<tr><th>{name}</th><td title="{esc(ctx.number(norm, 2))}">{bar(norm)}</td>'
-            f'<td class="ag-raw">{raw}</td><td>{esc(ctx.percent(w))}</td></tr>'
+            f'<tr><th>{name}<div class="ag-raw">{raw}</div></th>'
+            f'<td title="{esc(ctx.number(norm, 2))}">{bar(norm)}</td>'
+            f"<td>{esc(ctx.percent(w))}</td></tr>"
         )
     head = (
-        f"<tr><th></th><th>{esc(ctx.t('site.col_score'))}</th>"
-        f"<th>{esc(ctx.t('site.col_value'))}</th><th>{esc(ctx.t('site.col_weight'))}</th></tr>"
+        f"<tr><th>{esc(ctx.t('site.col_value'))}</th><th>{esc(ctx.t('site.col_score'))}</th>"
+        f"<th>{esc(ctx.t('site.col_weight'))}</th></tr>"
     )
     return f'<table class="ag-bars">{head}{"".join(rows)}</table>'
 
