@@ -159,29 +159,56 @@ def collisions(page: Any) -> list[str]:
     return found
 
 
-def hover_every_buurt(page: Any) -> tuple[int, list[str]]:
-    """Hover a point inside every buurt in view; every card must be clear. (checked, problems)"""
-    points = page.evaluate("""() => {
-      const out = [], m = agMap.map, box = m.getContainer().getBoundingClientRect();
-      const buurten = agMap.layers.buurten.features;
-      Object.values(buurten).forEach(l => {
-        const p = m.latLngToContainerPoint(l.getCenter());
-        if (p.x > 2 && p.y > 2 && p.x < box.width - 2 && p.y < box.height - 2)
-          out.push([box.left + p.x, box.top + p.y]);
-      });
-      return out;
-    }""")
+_BUURT_POINTS = """inside => {
+  const out = [], m = agMap.map, box = m.getContainer().getBoundingClientRect();
+  Object.entries(agMap.layers.buurten.features).forEach(([id, l]) => {
+    const p = m.latLngToContainerPoint(inside ? inside[id] : l.getCenter());
+    if (p.x > 2 && p.y > 2 && p.x < box.width - 2 && p.y < box.height - 2)
+      out.push([Number(id), box.left + p.x, box.top + p.y]);
+  });
+  return out;
+}"""
+
+
+def _hover(page: Any, points: list[list[float]], done: set[int]) -> list[str]:
     card = page.locator(".ag-hover")
-    checked, problems = 0, []
-    for x, y in points:
+    problems: list[str] = []
+    for feature, x, y in points:
+        if feature in done:
+            continue
         page.mouse.move(x, y)
         page.mouse.move(x + 1, y + 1)
-        if not card.is_visible():
-            continue
-        checked += 1
-        problems += clear_of_panel_and_controls(element_box(card), page)
+        if card.is_visible():
+            done.add(int(feature))
+            problems += clear_of_panel_and_controls(element_box(card), page)
     page.mouse.move(0, 0)
-    return checked, problems
+    return problems
+
+
+def hover_every_buurt(page: Any, inside: list[list[float]] | None = None) -> tuple[int, list[str]]:
+    """Hover every buurt: at the opening view, then zoomed to each one not yet seen there.
+
+    ``inside`` gives a [lat, lon] inside each buurt (else Leaflet's centre of its polygon).
+    Every card that opens must be inside the map and clear of the panel and the controls.
+    Returns (buurten whose card was checked, problems).
+    """
+    done: set[int] = set()
+    problems = _hover(page, page.evaluate(_BUURT_POINTS, inside), done)
+    total = page.evaluate("() => Object.keys(agMap.layers.buurten.features).length")
+    for feature in range(total):
+        if feature in done:
+            continue
+        page.evaluate(
+            "id => { agMap.map.fitBounds(agMap.layers.buurten.features[id].getBounds(),"
+            " {animate: false, maxZoom: 16}); }",
+            feature,
+        )
+        page.wait_for_timeout(50)
+        points = [p for p in page.evaluate(_BUURT_POINTS, inside) if p[0] == feature]
+        problems += _hover(page, points, done)
+    page.evaluate("() => agMap.fitStudyArea()")
+    page.wait_for_timeout(300)
+    return len(done), problems
 
 
 def popups_of_top_sites(page: Any, shot: Path | None = None) -> tuple[int, list[str]]:

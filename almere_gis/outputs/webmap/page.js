@@ -65,10 +65,13 @@
   }
   function placeCard(point) {
     var size = map.getSize(), w = card.offsetWidth, h = card.offsetHeight, gap = 16, best = null;
-    var blocks = obstacles();
+    var blocks = obstacles(), bottom = 4;
+    // Keep above the controls along the bottom edge (scale bar, attribution) where there is room.
+    blocks.forEach(function (o) { if (o.t > size.y / 2) bottom = Math.max(bottom, size.y - o.t + 2); });
+    if (size.y - h - bottom < 4) bottom = 4;
     [[gap, gap], [-gap - w, gap], [gap, -gap - h], [-gap - w, -gap - h]].forEach(function (d) {
       var x = Math.max(4, Math.min(point.x + d[0], size.x - w - 4));
-      var y = Math.max(4, Math.min(point.y + d[1], size.y - h - 4));
+      var y = Math.max(4, Math.min(point.y + d[1], size.y - h - bottom));
       var box = { l: x, t: y, r: x + w, b: y + h };
       var cost = blocks.reduce(function (s, o) { return s + overlap(box, o); }, 0);
       if (point.x > box.l && point.x < box.r && point.y > box.t && point.y < box.b) cost += w * h / 4;
