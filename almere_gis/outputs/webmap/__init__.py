@@ -54,11 +54,12 @@ from .tables import buurt_table, search_index, site_table
 log = logging.getLogger("almere_gis")
 
 NETHERLANDS = [[50.75, 3.36], [53.55, 7.23]]  # the opening view when there are no buurten
+# (key, tile URL, attribution after the text ``map.attribution.<key>``, min and max zoom)
 BASEMAPS = (
     (
         "pdok",
         "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
-        'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a>',
+        '&copy; <a href="https://www.kadaster.nl">Kadaster</a>',
         6,
         19,
     ),
@@ -119,7 +120,7 @@ def _document(
                 "id": key,
                 "name": ctx.t(f"base.{key}"),
                 "url": url,
-                "attribution": attr,
+                "attribution": f"{esc(ctx.t(f'attribution.{key}'))} {attr}",
                 "minZoom": lo,
                 "maxZoom": hi,
             }
