@@ -52,17 +52,7 @@ def write_outputs(
     rasters = [files[f"density:{key}"] for key in publication.density]
     on_step("map")
     if "map" in wanted:
-        tif = files.get("density:small_scale_count") or next(iter(rasters), None)
-        files["map"] = make_map(
-            buurten=publication.buurten.data,
-            wijken=publication.wijken.data,
-            hexagons=_data(publication.hexagons),
-            density_tif=tif,
-            candidates=_data(publication.candidates),
-            search_zones=_data(publication.search_zones),
-            settings=s,
-            out_path=public / s.map.file,
-        )
+        files["map"] = make_map(publication, s, public / s.map.file).path
     on_step("qgis")
     if "qgis" in wanted:
         files |= _qgis(analysis, publication, public, internal, rasters)
