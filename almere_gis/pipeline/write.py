@@ -21,7 +21,9 @@ from ..analysis.privacy import PublicFrame
 from ..io import atomic
 from ..outputs.qgis import export_qgis_package
 from ..outputs.rasters import write_geotiff
+from ..outputs.report import write_summary
 from ..outputs.webmap import make_map
+from ..outputs.workbook import write_workbook
 from ..texts import text
 from .results import Analysis, Publication
 
@@ -47,6 +49,8 @@ def write_outputs(
     lang = s.map.language
 
     files |= _public_tables(publication, public)
+    files["workbook"] = write_workbook(publication, s, public)
+    files |= write_summary(publication, s, public)
     files |= _internal_tables(analysis, internal)
     for key, surface in publication.density.items():
         units = surface.grid.units
