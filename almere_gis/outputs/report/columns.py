@@ -23,7 +23,7 @@ from typing import Any
 from ..._schema import COUNT_MEASURES, OTHER_SECTOR, RATE_SUFFIXES
 from ...settings import Settings
 from ...texts import catalogue, text
-from ...texts.format import percent
+from ...texts.format import number, percent
 
 # The workbook's file name (outputs/workbook.py), also named on the summary page.
 TABLES_FILE = "tabellen.xlsx"
@@ -124,7 +124,7 @@ def _fields(settings: Settings, language: str) -> dict[str, Any]:
         "fmin": f"{s.target_floor_area_min_m2:g}",
         "fmax": f"{s.target_floor_area_max_m2:g}",
         "k": s.top_k,
-        "draws": s.draws,
+        "draws": number(s.draws, 0, language),
         "p": percent(s.robust_probability, 0, language),
     }
 
@@ -276,17 +276,16 @@ def describe_column(field: str, table: str, settings: Settings, language: str) -
     """
     values = _fields(settings, language)
     if _known(f"header.{field}"):
-        return Column(
-            field,
-            _t(f"header.{field}", language, values),
-            _t(f"describe.{field}", language, values),
-            KINDS[_FIXED_KINDS.get(field, "text")],
-        )
-    found = _by_pattern(field, table, settings, language, values)
-    if found is not None:
+        header = _t(f"header.{field}", language, values)
+        description = _t(f"describe.{field}", language, values)
+        kind = _FIXED_KINDS.get(field, "text")
+    else:
+        found = _by_pattern(field, table, settings, language, values)
+        if found is None:
+            return Column(field, field, text("tables.undescribed", language), KINDS["text"], False)
         header, description, kind = found
-        return Column(field, header, description, KINDS[kind])
-    return Column(field, field, text("tables.undescribed", language), KINDS["text"], False)
+    # A criterion name starts lower case mid-sentence; as a header it starts a line.
+    return Column(field, header[:1].upper() + header[1:], description, KINDS[kind])
 
 
 def stability_word(value: object, language: str) -> str | None:

@@ -190,7 +190,7 @@ def summary_content(
     top, withheld = _top_rows(publication, settings)
     p = percent(s.robust_probability, 0, lang)
     note = (
-        text("report.top.note", lang, k=s.top_k, draws=s.draws, p=p)
+        text("report.top.note", lang, k=s.top_k, draws=number(s.draws, 0, lang), p=p)
         if top
         else text("report.top.none", lang)
     )

@@ -102,7 +102,8 @@ def _draw_areas(ax: Axes, publication: Publication, settings: Settings) -> list:
     index, breaks, colours = _classes(values, ~hidden, settings)
     faces = np.array([colours[i] if i >= 0 else _MISSING for i in index], dtype=object)
     geoms = gpd.GeoSeries(buurten.geometry.to_numpy(), crs=buurten.crs)
-    geoms[~hidden].plot(ax=ax, color=list(faces[~hidden]), edgecolor="#ffffff", linewidth=0.3)
+    if (~hidden).any():
+        geoms[~hidden].plot(ax=ax, color=list(faces[~hidden]), edgecolor="#ffffff", linewidth=0.3)
     if hidden.any():
         geoms[hidden].plot(
             ax=ax, facecolor=_HIDDEN, edgecolor="#9e9e9e", linewidth=0.3, hatch="////"
