@@ -181,73 +181,84 @@ def _growth_measure(measure: str, language: str, values: dict[str, Any]) -> str:
     return _t("growth_measure.group", language, values | {"group": group})
 
 
-def _by_pattern(
-    field: str, table: str, settings: Settings, language: str, values: dict[str, Any]
-) -> tuple[str, str, str] | None:
-    """(header, description, kind) of a column named by pattern, or None."""
+Found = tuple[str, str, str] | None  # (header, description, kind name)
+
+
+def _entry(group: str, part: str, language: str, values: dict[str, Any], kind: str) -> Found:
+    """Header ``tables.<group>.<part>`` and description ``tables.<group>_describe.<part>``."""
+    return (
+        _t(f"{group}.{part}", language, values),
+        _t(f"{group}_describe.{part}", language, values),
+        kind,
+    )
+
+
+def _measure_column(field: str, settings: Settings, language: str, v: dict[str, Any]) -> Found:
+    """``n_zzp``, ``n_zzp_per_km2``, ``share_jobs_zzp``, ... (analysis/indicators.py)."""
     if field in COUNT_MEASURES:
-        return (
-            _t(f"measure.{field}", language, values),
-            _t(f"measure_describe.{field}", language, values),
-            "count",
-        )
+        return _entry("measure", field, language, v, "count")
     for measure in COUNT_MEASURES:
         for suffix in RATE_SUFFIXES:
             if field == f"{measure}{suffix}":
-                return _rate(measure, suffix.lstrip("_"), "rate", language, values)
+                return _rate(measure, suffix.lstrip("_"), "rate", language, v)
         if field == f"share_{measure}":
-            return _rate(measure, "share", "share", language, values)
-    for key, (label, divisions) in _sectors(settings, language).items():
-        for prefix, kind in (("n", "count"), ("jobs", "count"), ("lq", "ratio")):
-            if field == f"{prefix}_{key}":
-                v = values | {"sector": label, "divisions": divisions}
-                return (
-                    _t(f"sector.{prefix}", language, v),
-                    _t(f"sector_describe.{prefix}", language, v),
-                    kind,
-                )
-    for subset in _HEX_SUBSETS:
-        for prefix in ("count", "jobs"):
-            if field == f"{prefix}_{subset}":
-                v = values | {"subset": text(f"tables.subset.{subset}", language)}
-                return (
-                    _t(f"hex.{prefix}", language, v),
-                    _t(f"hex_describe.{prefix}", language, v),
-                    "count",
-                )
-    for key in (f.name for f in dataclasses.fields(settings.sites.weights)):
-        v = values | {"criterion": _criterion_name(key, language)}
-        for suffix, kind in _CRITERION_PARTS:
-            if field == f"{key}{suffix}":
-                part = suffix.lstrip("_")
-                return (
-                    _t(f"criterion.{part}", language, v),
-                    _t(f"criterion_describe.{part}", language, v),
-                    kind,
-                )
-        if field == f"weight_{key}":
-            return (
-                _t("criterion.weight", language, v),
-                _t("criterion_describe.weight", language, v),
-                "share",
-            )
-    if table == "growth":
-        for suffix, kind in _GROWTH_PARTS:
-            if field.endswith(suffix):
-                measure = _growth_measure(field.removesuffix(suffix), language, values)
-                v = values | {"measure": measure}
-                part = suffix.lstrip("_")
-                return (
-                    _t(f"growth.{part}", language, v),
-                    _t(f"growth_describe.{part}", language, v),
-                    kind,
-                )
+            return _rate(measure, "share", "share", language, v)
     return None
 
 
-def _rate(
-    measure: str, rate: str, kind: str, language: str, values: dict[str, Any]
-) -> tuple[str, str, str]:
+def _sector_column(field: str, settings: Settings, language: str, v: dict[str, Any]) -> Found:
+    """``n_<sector>``, ``jobs_<sector>``, ``lq_<sector>`` for the settings' sector groups."""
+    for key, (label, divisions) in _sectors(settings, language).items():
+        for prefix, kind in (("n", "count"), ("jobs", "count"), ("lq", "ratio")):
+            if field == f"{prefix}_{key}":
+                sector = v | {"sector": label, "divisions": divisions}
+                return _entry("sector", prefix, language, sector, kind)
+    return None
+
+
+def _hexagon_column(field: str, settings: Settings, language: str, v: dict[str, Any]) -> Found:
+    """``count_<subset>`` and ``jobs_<subset>`` of hexagons and search zones."""
+    for subset in _HEX_SUBSETS:
+        for prefix in ("count", "jobs"):
+            if field == f"{prefix}_{subset}":
+                named = v | {"subset": text(f"tables.subset.{subset}", language)}
+                return _entry("hex", prefix, language, named, "count")
+    return None
+
+
+def _criterion_column(field: str, settings: Settings, language: str, v: dict[str, Any]) -> Found:
+    """``<criterion>_raw/_norm/_contrib`` and ``weight_<criterion>`` of candidate sites."""
+    for key in (f.name for f in dataclasses.fields(settings.sites.weights)):
+        named = v | {"criterion": _criterion_name(key, language)}
+        for suffix, kind in _CRITERION_PARTS:
+            if field == f"{key}{suffix}":
+                return _entry("criterion", suffix.lstrip("_"), language, named, kind)
+        if field == f"weight_{key}":
+            return _entry("criterion", "weight", language, named, "share")
+    return None
+
+
+def _growth_column(field: str, language: str, v: dict[str, Any]) -> Found:
+    """``<measure>_start/_end/_change/_change_pct`` of a growth table (analysis/growth.py)."""
+    for suffix, kind in _GROWTH_PARTS:
+        if field.endswith(suffix):
+            measure = _growth_measure(field.removesuffix(suffix), language, v)
+            return _entry("growth", suffix.lstrip("_"), language, v | {"measure": measure}, kind)
+    return None
+
+
+def _by_pattern(
+    field: str, table: str, settings: Settings, language: str, values: dict[str, Any]
+) -> Found:
+    """(header, description, kind) of a column named by pattern, or None."""
+    for match in (_measure_column, _sector_column, _hexagon_column, _criterion_column):
+        found = match(field, settings, language, values)
+        if found is not None:
+            return found
+    return _growth_column(field, language, values) if table == "growth" else None
+
+
+def _rate(measure: str, rate: str, kind: str, language: str, values: dict[str, Any]) -> Found:
     name = _t(f"measure.{measure}", language, values)
     v = values | {"measure": name, "measure_lower": name.lower()}
     return _t(f"rate.{rate}", language, v), _t(f"rate_describe.{rate}", language, v), kind
