@@ -147,10 +147,11 @@ def _write_table(
 
 
 def _columns(frame: pd.DataFrame, table: str, settings: Settings) -> list[Column]:
-    lang = settings.map.language
-    keep = [c for c in frame.columns if str(c) != "geometry" and c in frame]
-    geo = getattr(frame, "_geometry_column_name", None)
-    return [describe_column(str(c), table, settings, lang) for c in keep if c != geo]
+    """The columns of a sheet: every column of the table except geometry (in the GeoPackage)."""
+    from geopandas.array import GeometryDtype
+
+    keep = [c for c in frame.columns if not isinstance(frame[c].dtype, GeometryDtype)]
+    return [describe_column(str(c), table, settings, settings.map.language) for c in keep]
 
 
 def _write_city(ws: Worksheet, city: PublicFrame, settings: Settings) -> list[Column]:
@@ -169,8 +170,7 @@ def _write_city(ws: Worksheet, city: PublicFrame, settings: Settings) -> list[Co
             note = text(
                 f"tables.city_note.{key}", lang, small=c.small_scale_max_jobs, zzp=c.zzp_jobs
             )
-        share = str(key).startswith("aandeel_")
-        kind = describe_column("share_jobs" if share else "jobs", "city", settings, lang).kind
+        kind = KINDS["share" if str(key).startswith("aandeel_") else "count"]
         stored = _cell(Column("value", "", "", kind), value, bool(secret), lang, n)
         ws.cell(row=i, column=1, value=safe_text(label))
         cell = ws.cell(row=i, column=2, value=stored)

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from ...io.atomic import atomic_path
 from ...settings import Settings
 from .content import summary_content, top_sites
-from .figure import buurten_map, png_bytes
+from .figure import buurten_map, extent_aspect, png_bytes
 from .growth import GrowthInput
-from .page import MAP_SIZE_MM, page_png, summary_pdf
+from .page import MAP_AXES_WIDTH, map_size_mm, page_png, summary_pdf
 
 if TYPE_CHECKING:
     from ...pipeline.results import Publication
@@ -68,9 +68,11 @@ def write_summary(
     lang = settings.map.language
     content = summary_content(publication, settings, growth=growth, today=date.today())
     sites, _ = top_sites(publication.candidates, settings.sites.top_k)
-    width, height = MAP_SIZE_MM
-    figure = buurten_map(publication, settings, sites, width_mm=width, height_mm=height)
-    pdf = summary_pdf(content, png_bytes(figure), language=lang)
+    size = map_size_mm(content, extent_aspect(publication.buurten.data))
+    figure = buurten_map(
+        publication, settings, sites, width_mm=size[0], height_mm=size[1], share=MAP_AXES_WIDTH
+    )
+    pdf = summary_pdf(content, png_bytes(figure), size, language=lang)
     folder = Path(folder)
     return {
         "summary": _write_bytes(pdf, folder / PDF_FILE),

@@ -9,7 +9,15 @@ are hatched grey. The numbered labels of the top sites are moved apart where the
 
 from __future__ import annotations
 
-__all__ = ["SITE_LABEL", "buurten_map", "label_boxes", "overlapping", "png_bytes", "site_labels"]
+__all__ = [
+    "SITE_LABEL",
+    "buurten_map",
+    "extent_aspect",
+    "label_boxes",
+    "overlapping",
+    "png_bytes",
+    "site_labels",
+]
 
 import io
 import textwrap
@@ -232,24 +240,42 @@ def _draw_sites(ax: Axes, sites: pd.DataFrame, language: str) -> list:
     return [(marker, text("report.map.site", language))]
 
 
+def _extent(areas: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The map's extent: the areas' bounds with a margin of 3 % of the larger side."""
+    minx, miny, maxx, maxy = (float(v) for v in areas.total_bounds)
+    pad = 0.03 * max(maxx - minx, maxy - miny, 1.0)
+    return minx - pad, miny - pad, maxx + pad, maxy + pad
+
+
+def extent_aspect(areas: gpd.GeoDataFrame) -> float:
+    """Height / width of the map's extent (0 when there is no area)."""
+    if not len(areas):
+        return 0.0
+    minx, miny, maxx, maxy = _extent(areas)
+    return (maxy - miny) / (maxx - minx)
+
+
 def buurten_map(
     publication: Publication,
     settings: Settings,
     sites: pd.DataFrame,
     *,
-    width_mm: float = 180.0,
-    height_mm: float = 110.0,
+    width_mm: float = 182.0,
+    height_mm: float = 100.0,
+    share: float = 0.70,
 ) -> Figure:
-    """The map of the summary, as a matplotlib figure (legend on the right of the city)."""
+    """The map of the summary, as a matplotlib figure.
+
+    The city takes ``share`` of the width, the legend the rest, on its right.
+    """
     fig = Figure(figsize=(width_mm * _MM, height_mm * _MM))
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.0, 0.0, 0.70, 1.0))
+    ax = fig.add_axes((0.0, 0.0, share, 1.0))
     ax.set_axis_off()
     entries = _draw_areas(ax, publication, settings)
-    minx, miny, maxx, maxy = publication.buurten.data.total_bounds
-    pad = 0.03 * max(maxx - minx, maxy - miny, 1.0)
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
+    minx, miny, maxx, maxy = _extent(publication.buurten.data)
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
     ax.set_aspect("equal")
     entries += _draw_sites(ax, sites, settings.map.language)
     lang = settings.map.language
@@ -258,7 +284,7 @@ def buurten_map(
         [e[0] for e in entries],
         [textwrap.fill(e[1], _LEGEND_CHARS) for e in entries],
         loc="center left",
-        bbox_to_anchor=(0.71, 0.5),
+        bbox_to_anchor=(share + 0.01, 0.5),
         frameon=False,
         fontsize=7,
         title=textwrap.fill(title, _LEGEND_CHARS),

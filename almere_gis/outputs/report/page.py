@@ -8,7 +8,7 @@ DejaVu Sans, the font matplotlib ships and draws the map in.
 
 from __future__ import annotations
 
-__all__ = ["page_png", "summary_pdf"]
+__all__ = ["map_size_mm", "page_png", "summary_pdf"]
 
 import io
 from functools import cache
@@ -40,7 +40,12 @@ _WIDTH = A4[0] - 2 * _MARGIN
 _ACCENT = colors.HexColor(SITE_TOP)
 _HEADLINE_BG = colors.HexColor("#f1ecf7")
 _RULE = colors.HexColor("#bbbbbb")
-MAP_SIZE_MM = (182.0, 88.0)
+_MAP_WIDTH_MM = 182.0
+_MAP_HEIGHT_MM = 88.0  # with the top 10 and four spans of growth, the page is then full
+_GROWTH_ROOM_MM = 45.0  # what the growth part takes; the map gets it when there is none
+_TOP_ROOM_MM = 40.0  # what the rows of the top 10 take; likewise
+_MAP_MIN_HEIGHT_MM = 60.0
+MAP_AXES_WIDTH = 0.70  # share of the map's width for the city; the legend has the rest
 
 
 @cache
@@ -122,9 +127,25 @@ def _headline(summary: Summary, styles: dict[str, ParagraphStyle]) -> Table:
     return box
 
 
-def _story(summary: Summary, map_png: bytes) -> list[Flowable]:
+def map_size_mm(summary: Summary, aspect: float) -> tuple[float, float]:
+    """Width and height of the map on the page.
+
+    The map is as tall as the area's shape (``aspect`` = height / width of its extent) asks
+    for in the map's part of the width (:data:`MAP_AXES_WIDTH`), up to the room the page has:
+    more when growth or the top sites are absent.
+    """
+    room = _MAP_HEIGHT_MM
+    if not summary.growth_rows:
+        room += _GROWTH_ROOM_MM
+    if not summary.top_rows:
+        room += _TOP_ROOM_MM
+    wanted = _MAP_WIDTH_MM * MAP_AXES_WIDTH * aspect if aspect > 0 else room
+    return _MAP_WIDTH_MM, float(min(max(wanted, _MAP_MIN_HEIGHT_MM), room))
+
+
+def _story(summary: Summary, map_png: bytes, map_mm: tuple[float, float]) -> list[Flowable]:
     st = _styles()
-    width, height = MAP_SIZE_MM
+    width, height = map_mm
     story: list[Flowable] = [
         _p(summary.title, st["title"]),
         _p(summary.subtitle, st["subtitle"]),
@@ -152,8 +173,10 @@ def _story(summary: Summary, map_png: bytes) -> list[Flowable]:
     return story
 
 
-def summary_pdf(summary: Summary, map_png: bytes, *, language: str) -> bytes:
-    """The summary as a one-page A4 PDF (bytes)."""
+def summary_pdf(
+    summary: Summary, map_png: bytes, map_mm: tuple[float, float], *, language: str
+) -> bytes:
+    """The summary as a one-page A4 PDF (bytes); the map image is ``map_mm`` large."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -168,7 +191,7 @@ def summary_pdf(summary: Summary, map_png: bytes, *, language: str) -> bytes:
         lang=language,
         invariant=1,
     )
-    frame = KeepInFrame(doc.width, doc.height, _story(summary, map_png), mode="shrink")
+    frame = KeepInFrame(doc.width, doc.height, _story(summary, map_png, map_mm), mode="shrink")
     doc.build([frame])
     return buffer.getvalue()
 
