@@ -66,9 +66,12 @@ lint: $(STAMP)
 	$(BIN)/mypy almere_gis
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench_join.py
 	$(BIN)/python benchmarks/bench_kde.py
 	$(BIN)/python benchmarks/bench_sites.py
+	$(BIN)/python benchmarks/bench_national.py
+	$(BIN)/python benchmarks/bench_gistar.py
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
