@@ -31,6 +31,7 @@ import almere_gis as ag
 from almere_gis.outputs.report import write_summary
 from almere_gis.outputs.report.content import summary_content, top_sites
 from almere_gis.outputs.report.figure import buurten_map, overlapping, site_labels
+from almere_gis.outputs.style import choropleth_colours
 from almere_gis.texts.format import date_long, number, percent
 
 pytestmark = pytest.mark.filterwarnings("ignore:Numba not installed:UserWarning")
@@ -120,9 +121,10 @@ def test_rendered_page_for_a_reviewer(poppler: None, summary: dict[str, Path]) -
     assert abs(height / width - 297 / 210) < 0.01
     pixels = np.asarray(page, dtype=float)
     assert pixels.std() > 20, "the page is blank"
-    # the choropleth's darkest class (YlOrRd) is on the page: the map was drawn
-    dark_red = (np.abs(pixels - [189, 0, 38]).sum(axis=2) < 40).sum()
-    assert dark_red > 50
+    # the choropleth's darkest class (the map's and QGIS's palette) is on the page
+    darkest = choropleth_colours(5)[-1].lstrip("#")
+    rgb = [int(darkest[i : i + 2], 16) for i in (0, 2, 4)]
+    assert (np.abs(pixels - rgb).sum(axis=2) < 40).sum() > 50
 
 
 def test_writer_png_is_the_same_page(poppler: None, summary: dict[str, Path]) -> None:
