@@ -21,7 +21,9 @@ from ..analysis.privacy import PublicFrame
 from ..io import atomic
 from ..outputs.qgis import buurt_classes, write_internal_package, write_public_package
 from ..outputs.rasters import write_density_rasters
+from ..outputs.report import write_summary
 from ..outputs.webmap import make_map
+from ..outputs.workbook import write_workbook
 from ..texts import text
 from .results import Analysis, Publication
 
@@ -47,6 +49,8 @@ def write_outputs(
     lang = s.map.language
 
     files |= _public_tables(publication, public)
+    files["workbook"] = write_workbook(publication, s, public)
+    files |= write_summary(publication, s, public)
     files |= _internal_tables(analysis, internal)
     files |= write_density_rasters(publication.density, public, settings=s)
     rasters = [files[f"density:{key}"] for key in publication.density]
