@@ -442,3 +442,11 @@ def test_counts_and_growth_of_small_registers_are_complete(n: int) -> None:
     city_growth = g.growth.table[g.growth.table["level"] == "gemeente"].iloc[0]
     assert city_growth["maker_start"] == min(n, 1)  # only the one started in 2000
     assert city_growth["maker_end"] == n
+
+
+def test_addresses_need_an_id_or_a_point() -> None:
+    plain = pd.DataFrame({"sbi_division": [47, 56], "small_scale": [True, True]})
+    with pytest.raises(SchemaError, match="give an address_id column or point geometry"):
+        theme_flags(plain, SETTINGS)
+    flags, notes = theme_flags(plain.assign(address_id=["A", "A"]), SETTINGS)
+    assert flags["mixed_retail"].tolist() == [True, False] and notes["address"] == "bag_id"
