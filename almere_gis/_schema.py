@@ -20,6 +20,11 @@ Businesses (one row per establishment, Point geometry)
     start_year  : Int64 (nullable)
     social_enterprise : boolean (nullable)
     source_row  : int       1-based data row number in the input file
+  optional, where the register has them (analysis/themes.py, analysis/buildings.py):
+    sbi_secondary : str     secondary SBI codes (KvK nevenactiviteiten, LISA secondary codes),
+                            ";"-separated; missing or "" for none
+    address_id    : str     the BAG verblijfsobject (or pand) id of the address; shared by the
+                            establishments at one address
   added by classify_businesses:
     sbi_division : int, sector_group : str, small_scale : bool, zzp : bool
   added by join_businesses:
@@ -63,6 +68,11 @@ BUSINESS_COLUMNS = [
     "social_enterprise",
     "source_row",
 ]
+
+# Optional business columns (see the module docstring); INPUTS maps them from the register.
+SBI_SECONDARY = "sbi_secondary"
+ADDRESS_ID = "address_id"
+BUSINESS_OPTIONAL_COLUMNS = (SBI_SECONDARY, ADDRESS_ID)
 
 # Area types (Dutch keys, as planners name them).
 TYPOLOGY = ("wonen", "centrum", "bedrijventerrein", "buitengebied")

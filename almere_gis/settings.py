@@ -29,6 +29,7 @@ __all__ = [
     "Settings",
     "SiteSettings",
     "SiteWeights",
+    "ThemeSettings",
     "TypologyRule",
     "TypologySettings",
     "default_settings_text",
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -365,6 +367,50 @@ class ExportSettings:
     include_points: Flag
 
 
+CbsGroup = Literal["", "A", "B-F", "G+I", "H+J", "K+L", "M+N", "O-Q", "R-U"]
+
+
+def _divisions(value: str) -> str:
+    """A divisions list such as ``"10-33,90,95"`` (the rule of :class:`SectorGroup`)."""
+    if not _DIVISIONS.match(value):
+        raise ValueError(f"divisions {value!r} must look like '10-33' or '58-63,73'")
+    for part in value.split(","):
+        lo, _, hi = part.partition("-")
+        if not 1 <= int(lo) <= int(hi or lo) <= 99:
+            raise ValueError(f"divisions {part.strip()!r} must be a range within 01-99")
+    return value
+
+
+Divisions = Annotated[str, Field(strict=True), AfterValidator(_divisions)]
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class ThemeSettings:
+    """``[themes]``: makers, mixed retail, social enterprise and the existing buildings."""
+
+    maker_divisions: Divisions
+    retail_divisions: Divisions
+    mixed_divisions: Divisions
+    social_enterprise_source: Text
+    building_min_establishments: Annotated[int, _number(2, 1000)]
+    building_direction: Literal["cluster", "avoid"]
+    building_reach_m: Annotated[float, _number(0, 20_000)]
+    cbs_proxy_maker: CbsGroup
+    cbs_proxy_mixed_retail: CbsGroup
+
+    def maker_set(self) -> frozenset[int]:
+        """The SBI divisions of makers."""
+        return parse_divisions(self.maker_divisions)
+
+    def retail_set(self) -> frozenset[int]:
+        """The SBI divisions of retail."""
+        return parse_divisions(self.retail_divisions)
+
+    def mixed_set(self) -> frozenset[int]:
+        """The SBI divisions whose activity makes a shop a mixed one."""
+        return parse_divisions(self.mixed_divisions)
+
+
 @dataclass(frozen=True, config=_CONFIG)
 class Settings:
     """All settings of a run. Build with :func:`load_settings`; change with :meth:`replace`."""
@@ -380,6 +426,7 @@ class Settings:
     sites: SiteSettings
     map: MapSettings
     export: ExportSettings
+    themes: ThemeSettings
     source: str = dataclasses.field(default="defaults", compare=False)
 
     @model_validator(mode="after")
