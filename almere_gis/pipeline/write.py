@@ -23,6 +23,7 @@ from ..outputs.qgis import export_qgis_package
 from ..outputs.rasters import write_geotiff
 from ..outputs.webmap import make_map
 from ..texts import text
+from ..texts.format import distance
 from .results import Analysis, Publication
 
 PUBLIC = "publicatie"
@@ -50,13 +51,18 @@ def write_outputs(
     files |= _internal_tables(analysis, internal)
     for key, surface in publication.density.items():
         units = surface.grid.units
-        d = s.density
+        description = text(
+            "run.density_description",
+            lang,
+            label=surface.label,
+            kernel=s.density.kernel,
+            radius=distance(s.density.radius_m, lang),
+            units=units,
+        )
         files[f"density:{key}"] = write_geotiff(
             surface.grid,
             public / f"kde_{key}.tif",
-            description=(
-                f"Dichtheid {surface.label}, {d.kernel} kernel r = {d.radius_m:g} m ({units})"
-            ),
+            description=description,
             units=units,
             suppress=~surface.shown,
         )
