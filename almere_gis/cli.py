@@ -33,7 +33,6 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -59,6 +58,7 @@ class _State:
     """What a command has got to, so that the line after an interruption is true."""
 
     lang: str
+    command: str = ""
     out: Path | None = None
     run_before: str | None = None
 
@@ -112,7 +112,9 @@ def _formatter(lang: str) -> type[argparse.HelpFormatter]:
             groups: Any,
             prefix: str | None = None,
         ) -> None:
-            super().add_usage(usage, actions, groups, prefix or text("cli.usage", lang))
+            if prefix is None:
+                prefix = text("cli.usage", lang)
+            super().add_usage(usage, actions, groups, prefix)
 
     return Formatter
 
@@ -138,6 +140,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {line}\n")
 
 
+def _parser_class(lang: str) -> type[_Parser]:
+    """_Parser for the subcommands, in the same language as the main parser."""
+
+    class Parser(_Parser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("lang", lang)
+            super().__init__(*args, **kwargs)
+
+    return Parser
+
+
 def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
     """The ``almere-gis`` argument parser, with help in ``lang``."""
 
@@ -156,7 +169,7 @@ def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
         required=True,
         title=text("cli.commands", lang),
         metavar="{run,validate,init-config,demo-data,fetch-cbs}",
-        parser_class=partial(_Parser, lang=lang),
+        parser_class=_parser_class(lang),
     )
 
     p = sub.add_parser("run", help=h("run"), description=h("run"))
@@ -309,15 +322,19 @@ def _outputs_sentence(state: _State, lang: str, *, interrupted: bool) -> str:
     from .outputs.publish import read_manifest
 
     if state.out is None:
+        if state.command == "run":  # before the run began: nothing can have been written
+            return text("cli.interrupted_early" if interrupted else "cli.outputs_untouched", lang)
         return text("cli.interrupted", lang) if interrupted else ""
     manifest = read_manifest(state.out)
     now = None if manifest is None else manifest.get("run_id")
-    published = now is not None and now != state.run_before
-    if interrupted:
-        key = "cli.interrupted_published" if published else "cli.interrupted_unchanged"
+    if now is not None and now != state.run_before:
+        key = "published"
+    elif state.run_before is not None:
+        key = "unchanged"
     else:
-        key = "cli.outputs_published" if published else "cli.outputs_unchanged"
-    return text(key, lang, out=state.out)
+        key = "nothing"
+    prefix = "cli.interrupted_" if interrupted else "cli.outputs_"
+    return text(prefix + key, lang, out=state.out)
 
 
 def _save_traceback(argv: Sequence[str]) -> Path:
@@ -339,7 +356,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _guarded(args: argparse.Namespace, lang: str, argv: Sequence[str]) -> int:
-    state = _State(lang=lang)
+    state = _State(lang=lang, command=str(args.command))
     try:
         return int(args.func(args, lang, state))
     except AlmereGisError as exc:
@@ -369,15 +386,31 @@ def _bug(exc: BaseException, state: _State, argv: Sequence[str]) -> int:
     return 3
 
 
+class _LevelFormatter(logging.Formatter):
+    """``waarschuwing: <message>``: the level in the CLI's language, then the message."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__("%(message)s")
+        self.lang = lang
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "warning" if record.levelno >= logging.WARNING else "info"
+        return text(f"cli.log.{level}", self.lang, message=super().format(record))
+
+
 def _setup_logging(verbose: bool, lang: str) -> None:
     handler = RichHandler(
-        console=console, show_path=False, show_time=False, markup=False, rich_tracebacks=False
+        console=console,
+        show_path=False,
+        show_time=False,
+        show_level=False,
+        markup=False,
+        highlighter=None,
+        rich_tracebacks=False,
     )
+    handler.setFormatter(_LevelFormatter(lang))
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[handler],
-        force=True,
+        level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True
     )
 
 

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -144,12 +144,10 @@ def _size(nbytes: float, language: str = "en") -> str:
 
 
 def _first_fitting(
-    options: Sequence[float], current: float, fits: object, minimum: float = 0
+    options: Sequence[float], current: float, fits: Callable[[float], bool]
 ) -> float | None:
-    for value in options:
-        if value > current and value >= minimum and fits(value):  # type: ignore[operator]
-            return value
-    return None
+    """The smallest of ``options`` above ``current`` that ``fits``."""
+    return next((v for v in options if v > current and fits(v)), None)
 
 
 def check_grid_memory(
