@@ -310,8 +310,9 @@ def check_usable(businesses: pd.DataFrame, rejects: pd.DataFrame, path: object) 
     """
     if len(businesses) or not len(rejects):
         return
-    reasons = rejects["reason"].astype("string").fillna("").str.split("; ").explode()
-    top = reasons.value_counts()
+    # Whole reasons (a row with several problems has them joined in one): a reason may itself
+    # hold a "; ", as in "... outside the Netherlands ...; they look like longitude/latitude".
+    top = rejects["reason"].astype("string").fillna("").value_counts()
     first, times = str(top.index[0]), int(top.iloc[0])
     raise InputError(
         path,
