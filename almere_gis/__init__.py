@@ -123,7 +123,7 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers only
     from .outputs.rasters import write_geotiff
     from .outputs.webmap import make_map
     from .pipeline import Analysis, Inputs, Publication, RunResult
-    from .pipeline.run import run
+    from .pipeline.runner import run
     from .settings import ColumnSettings, Settings, default_settings_text, load_settings
 
 # Written out (not computed from _EXPORTS) so that linters and type checkers can read it; a test
