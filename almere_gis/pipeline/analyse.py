@@ -29,6 +29,7 @@ from ..analysis.join import join_businesses
 from ..analysis.sites import rank_stability, score_sites, search_zones
 from ..settings import Settings
 from ..texts import text
+from ..texts.format import distance
 from .checks import check_joined
 from .results import Analysis, Inputs
 from .steps import LATER_STEPS
@@ -185,14 +186,22 @@ def _without_gi(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _gi(
     frame: gpd.GeoDataFrame, column: str, s: Settings, unit: str, notes: list[str]
 ) -> gpd.GeoDataFrame:
-    """``frame`` with Gi* of ``column``, or with empty Gi* columns and a note when untestable."""
+    """``frame`` with Gi* of ``column``, or with empty Gi* columns and a note when untestable.
+
+    Gi* compares each unit's neighbourhood (itself included) with the whole: a neighbourhood
+    that holds every unit has no variance to test (esda divides 0 by 0). With k nearest
+    neighbours that is so for fewer than k + 2 units; with a distance band, when the band
+    spans the whole set.
+    """
     h, lang = s.hotspots, s.map.language
     n = len(frame)
-    need = h.k + 1 if h.weights == "knn" else 2
     units = text(f"run.unit.{unit}", lang)
-    if n < need:
-        key = "run.note.gi_too_few_knn" if h.weights == "knn" else "run.note.gi_too_few"
-        notes.append(text(key, lang, units=units, n=n, k=h.k, need=need))
+    if h.weights == "knn" and n < h.k + 2:
+        notes.append(text("run.note.gi_too_few_knn", lang, units=units, n=n, k=h.k, need=h.k + 2))
+        return _without_gi(frame)
+    if h.weights == "distance" and (n < 2 or _reaches_all(frame, h.distance_band_m)):
+        band = distance(h.distance_band_m, lang)
+        notes.append(text("run.note.gi_band_covers_all", lang, units=units, n=n, band=band))
         return _without_gi(frame)
     values = frame[column].to_numpy(dtype=float)
     if np.ptp(values) == 0:
@@ -208,6 +217,19 @@ def _gi(
         fdr=h.fdr,
     )
     return frame.join(result[list(GI_COLUMNS)])
+
+
+def _reaches_all(frame: gpd.GeoDataFrame, band_m: float) -> bool:
+    """True when, from some unit, every unit lies within ``band_m`` (its Gi* is undefined).
+
+    The unit farthest from any point is a vertex of the convex hull of the centroids, so the
+    distances to the hull's vertices suffice (units x vertices, not units x units).
+    """
+    centres = shapely.centroid(frame.geometry.to_numpy())
+    hull = shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(centres)))
+    xy = shapely.get_coordinates(centres)
+    farthest = np.sqrt(((xy[:, None, :] - hull[None, :, :]) ** 2).sum(axis=2)).max(axis=1)
+    return bool(farthest.min() <= band_m)
 
 
 def _hotspots(
