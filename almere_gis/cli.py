@@ -95,7 +95,7 @@ _ARGPARSE_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def _argparse_message(message: str, lang: str) -> str:
-    """argparse's English message in ``lang`` (unknown messages are kept as they are)."""
+    """The English message of argparse in ``lang`` (unknown messages are kept as they are)."""
     for pattern, key in _ARGPARSE_MESSAGES:
         found = pattern.match(message)
         if found:

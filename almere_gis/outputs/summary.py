@@ -121,7 +121,7 @@ def _typology(result: RunResult, lang: str) -> tuple[list[RenderableType], list[
 
 
 def _stability(top: pd.DataFrame, robust_probability: float) -> pd.Series:
-    """always / sometimes / never per site: the ``stability`` column, or from ``p_top_k``."""
+    """The robustness word per site (always, sometimes, never): ``stability`` or ``p_top_k``."""
     if "stability" in top:
         return top["stability"].astype("string")
     p = pd.to_numeric(top.get("p_top_k"), errors="coerce").to_numpy(dtype=float)
