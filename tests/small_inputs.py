@@ -18,16 +18,6 @@ import shapely
 
 X0, Y0 = 140_000.0, 480_000.0
 CELL = 1_000.0
-REGISTER_COLUMNS = (
-    "vestigingsnummer",
-    "handelsnaam",
-    "sbi",
-    "wp_voltijd",
-    "wp_deeltijd",
-    "aan_huis",
-    "x",
-    "y",
-)
 
 
 def buurt_boxes(n: int) -> list[shapely.Polygon]:
@@ -128,8 +118,7 @@ def register(
             "aan_huis": [int(h) for h in home] if home is not None else rng.integers(0, 2, n),
             "x": np.round(xy[:, 0] + offset[0], 1),
             "y": np.round(xy[:, 1] + offset[1], 1),
-        },
-        columns=list(REGISTER_COLUMNS),
+        }
     )
 
 
