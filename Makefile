@@ -45,7 +45,17 @@ assets: $(WEB_STAMP)
 demo: $(STAMP) $(WEB_STAMP)
 	$(BIN)/almere-gis run --out $(OUT)
 
+# With ../shared/data present, the CBS tables the generator reads are derived again from the
+# original CBS files first (byte-identical when nothing changed); without it the shipped ones
+# are used.
+SHARED := ../shared/data
 demo-data: $(STAMP)
+	@if [ -f $(SHARED)/cbs_almere_buurten.geojson ] && [ -f $(SHARED)/cbs_kerncijfers_almere_2018-2025.csv ]; then \
+	  $(BIN)/python scripts/extract_demo_buurten.py --source $(SHARED)/cbs_almere_buurten.geojson \
+	  && $(BIN)/python scripts/extract_cbs_counts.py --source $(SHARED)/cbs_kerncijfers_almere_2018-2025.csv; \
+	else \
+	  echo "$(SHARED) not found: using the CBS tables shipped in almere_gis/datasets/data"; \
+	fi
 	$(BIN)/almere-gis demo-data
 
 test: $(STAMP) $(WEB_STAMP)
@@ -56,9 +66,12 @@ lint: $(STAMP)
 	$(BIN)/mypy almere_gis
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench_join.py
 	$(BIN)/python benchmarks/bench_kde.py
 	$(BIN)/python benchmarks/bench_sites.py
+	$(BIN)/python benchmarks/bench_national.py
+	$(BIN)/python benchmarks/bench_gistar.py
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'

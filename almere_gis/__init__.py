@@ -61,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     # density and hot spots
     "kde": "analysis.density",
     "write_geotiff": "outputs.rasters",
+    "write_density_rasters": "outputs.rasters",
     "DensityGrid": "analysis.density",
     "DensitySurface": "analysis.density",
     "hex_grid": "analysis.hexgrid",
@@ -77,6 +78,8 @@ _EXPORTS: dict[str, str] = {
     # outputs
     "make_map": "outputs.webmap",
     "export_qgis_package": "outputs.qgis",
+    "write_public_package": "outputs.qgis",
+    "write_internal_package": "outputs.qgis",
     "write_geopackage": "outputs.qgis",
     "write_qgis_project": "outputs.qgis",
     "write_raster_style": "outputs.qgis",

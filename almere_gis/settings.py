@@ -33,6 +33,7 @@ __all__ = [
     "TypologySettings",
     "default_settings_text",
     "load_settings",
+    "parse_divisions",
 ]
 
 import dataclasses
@@ -173,11 +174,23 @@ class SectorGroup:
 
     def division_set(self) -> frozenset[int]:
         """Parse ``"58-63,73-74"`` into the set of two-digit SBI divisions."""
-        out: set[int] = set()
-        for part in self.divisions.split(","):
+        return parse_divisions(self.divisions)
+
+
+def parse_divisions(spec: str) -> frozenset[int]:
+    """``"58-63,73-74"`` as the set of two-digit SBI divisions it names.
+
+    Examples
+    --------
+    >>> sorted(parse_divisions("1-3, 47"))
+    [1, 2, 3, 47]
+    """
+    out: set[int] = set()
+    for part in spec.split(","):
+        if part.strip():
             lo, _, hi = part.strip().partition("-")
             out.update(range(int(lo), int(hi or lo) + 1))
-        return frozenset(out)
+    return frozenset(out)
 
 
 @dataclass(frozen=True, config=_CONFIG)

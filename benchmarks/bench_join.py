@@ -1,46 +1,32 @@
 """Benchmark: join and count 1,000,000 points into the real CBS buurten of Almere.
 
-Compares almere_gis's join (raster of buurt indices + exact tests in boundary cells) with
-``geopandas.sjoin`` + ``groupby`` on the same points in the same run, and checks that the
-counts per buurt are identical.
+almere_gis's join against geopandas ``sjoin`` + ``groupby``, shapely's STRtree and DuckDB
+spatial on the same random points in the bounding box of the buurten (see
+``join_methods.py``), each in its own process: median time of ``--repeat`` runs, ratio, peak
+resident memory and whether the counts per buurt are identical. Target: at least 20x
+geopandas.
 
-Reproduce with::
+Reproduce with (DuckDB needs the ``bench`` extra: ``pip install -e '.[bench]'``)::
 
-    .venv/bin/python benchmarks/bench_join.py [--points 1000000] \
+    .venv/bin/python benchmarks/bench_join.py [--points 1000000] [--repeat 3] \
         [--cbs ../shared/data/cbs_almere_buurten.geojson]
-
-Peak memory is measured with tracemalloc (Python and NumPy allocations; memory that GEOS
-allocates inside shapely is not seen by it).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
-import tracemalloc
-from collections.abc import Callable
+import sys
+import tempfile
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import shapely
-
-from almere_gis.analysis.join import assign_areas
-from almere_gis.io.areas import load_buurten
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from join_methods import compare, parse, target_line  # noqa: E402
 
-def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    out = fn()
-    seconds = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return out, seconds, peak / 2**20
+MIN_VS_GEOPANDAS = 20.0
 
 
 def main() -> None:
@@ -49,39 +35,30 @@ def main() -> None:
     parser.add_argument(
         "--cbs", type=Path, default=ROOT.parent / "shared" / "data" / "cbs_almere_buurten.geojson"
     )
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = parse(parser, repeat=3)
+    if args is None:
+        return
+
+    from almere_gis.io.areas import load_buurten
 
     buurten = load_buurten(args.cbs)
-    codes = buurten["buurt_code"].to_numpy(dtype=str)
-    order = np.argsort(codes, kind="stable")
+    order = np.argsort(buurten["buurt_code"].to_numpy(dtype=str), kind="stable")
+    polys = buurten.geometry.to_numpy()[order]
     xmin, ymin, xmax, ymax = buurten.total_bounds
     rng = np.random.default_rng(args.seed)
     x = rng.uniform(xmin, xmax, args.points)
     y = rng.uniform(ymin, ymax, args.points)
-
-    def ours() -> pd.Series:
-        idx = assign_areas(x, y, buurten.geometry.to_numpy()[order])
-        counts = np.bincount(idx[idx >= 0], minlength=len(order))
-        return pd.Series(counts, index=codes[order])
-
-    def geopandas_way() -> pd.Series:
-        pts = gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=buurten.crs)
-        joined = gpd.sjoin(pts, buurten[["buurt_code", "geometry"]], predicate="within")
-        counts = joined.groupby("buurt_code").size()
-        return counts.reindex(codes[order], fill_value=0)
-
-    ours(), geopandas_way()  # warm up imports and caches on the same data
-    a, t_ours, m_ours = measure(ours)
-    b, t_gpd, m_gpd = measure(geopandas_way)
-    identical = bool((a.to_numpy() == b.to_numpy()).all())
-
-    print(f"points: {args.points:,} into {len(buurten)} buurten (seed {args.seed})")
-    print(f"almere_gis join + count : {t_ours:7.3f} s   peak {m_ours:8.1f} MiB")
-    print(f"geopandas sjoin+groupby : {t_gpd:7.3f} s   peak {m_gpd:8.1f} MiB")
-    print(f"speed-up                : {t_gpd / t_ours:7.1f} x")
-    print(f"counts identical        : {identical} ({int(a.sum()):,} points inside)")
-    print("reproduce: .venv/bin/python benchmarks/bench_join.py --points", args.points)
+    print(f"{args.cbs.name}: median of {args.repeat} run(s), one process per method")
+    with tempfile.TemporaryDirectory(prefix="bench_join_") as tmp:
+        results = compare(
+            Path(__file__), Path(tmp), polys, x, y, methods=args.methods, repeat=args.repeat
+        )
+    if "geopandas" in results:
+        ratio = results["geopandas"].seconds / results["almere_gis"].seconds
+        label = f">= {MIN_VS_GEOPANDAS:g}x faster than geopandas"
+        print(target_line(label, ratio >= MIN_VS_GEOPANDAS, f"{ratio:.1f}x"))
+    print(f"reproduce: .venv/bin/python benchmarks/bench_join.py --points {args.points} "
+          f"--repeat {args.repeat} --seed {args.seed}")  # fmt: skip
 
 
 if __name__ == "__main__":

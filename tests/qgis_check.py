@@ -6,9 +6,10 @@ Run with the system Python that has PyQGIS (Debian's python3-qgis), not the proj
 
 EXPECTED.json (a file path or the JSON text itself)::
 
-    {"layers": {"buurten": {"features": 4, "renderer": "graduatedSymbol"},
+    {"layers": {"buurten": {"features": 4, "renderer": "categorizedSymbol",
+                            "legend": ["Te weinig om te tonen"]},
                 "verantwoording": {"features": 2, "renderer": null}},
-     "rasters": {"kde_all_count": {"renderer": "singlebandpseudocolor"}},
+     "rasters": {"kde_all_count": {"renderer": "singlebandpseudocolor", "legend": ["of meer"]}},
      "order": ["buurten", "kde_all_count"]}
 
 Checks, for the project and for every layer loaded fresh from its file:
@@ -17,6 +18,8 @@ Checks, for the project and for every layer loaded fresh from its file:
 - each vector layer's renderer type is the expected one (QGIS's fallback would be
   ``singleSymbol``), and every feature with a value gets a symbol from it;
 - each raster's renderer type is the expected one (its sidecar ``.qml`` applied);
+- if "legend" is given for a layer, each of its strings occurs in one of the legend labels
+  QGIS builds from the renderer (as the layer panel shows them);
 - if "order" is given, the drawn layers (not the tables) are in that order, top first.
 
 Prints ``QGIS CHECK OK`` and exits 0, or prints every failure and exits 1. A temporary HOME and
@@ -46,124 +49,141 @@ def _isolate(tmp: Path) -> None:
     os.environ["QGIS_CUSTOM_CONFIG_PATH"] = str(tmp / "profiles")
 
 
-def _check(project_path: Path, expected: dict, failures: list[str]) -> None:
-    from qgis.core import (
-        QgsExpressionContext,
-        QgsExpressionContextUtils,
-        QgsFeatureRequest,
-        QgsMapLayerType,
-        QgsProject,
-        QgsRasterLayer,
-        QgsRenderContext,
-        QgsVectorLayer,
-        QgsWkbTypes,
-    )
+class _Checker:
+    """Collects every failure; ``qgis.core`` is imported only once QGIS is initialised."""
 
-    def fail(message: str) -> None:
-        failures.append(message)
+    def __init__(self, failures: list[str]) -> None:
+        from qgis import core
 
-    def check_vector(layer: QgsVectorLayer, name: str, want: dict, where: str) -> None:
+        self.core = core
+        self.failures = failures
+
+    def fail(self, message: str) -> None:
+        self.failures.append(message)
+
+    def legend(self, labels: list[str], name: str, want: dict, where: str) -> None:
+        for expected in want.get("legend", []):
+            if not any(expected in label for label in labels):
+                self.fail(f"{where}: legend of '{name}' lacks {expected!r}; it reads {labels}")
+
+    def is_spatial(self, layer: object) -> bool:
+        wkb = self.core.QgsWkbTypes
+        return layer.geometryType() not in (wkb.NullGeometry, wkb.UnknownGeometry)
+
+    def vector(self, layer: object, name: str, want: dict, where: str) -> None:
         if not layer.isValid():
-            fail(f"{where}: layer '{name}' is not valid (source {layer.source()})")
+            self.fail(f"{where}: layer '{name}' is not valid (source {layer.source()})")
             return
-        spatial = layer.geometryType() not in (
-            QgsWkbTypes.NullGeometry,
-            QgsWkbTypes.UnknownGeometry,
-        )
-        if spatial and layer.crs().authid() != "EPSG:28992":
-            fail(f"{where}: layer '{name}' is in {layer.crs().authid()!r}, not EPSG:28992")
+        if self.is_spatial(layer) and layer.crs().authid() != "EPSG:28992":
+            self.fail(f"{where}: layer '{name}' is in {layer.crs().authid()!r}, not EPSG:28992")
         count = layer.featureCount()
         if count != want["features"]:
-            fail(f"{where}: layer '{name}' has {count} features, expected {want['features']}")
+            self.fail(f"{where}: layer '{name}' has {count} features, expected {want['features']}")
         renderer_type = want.get("renderer")
         if renderer_type is None:
             return
         renderer = layer.renderer()
         actual = renderer.type() if renderer is not None else None
         if actual != renderer_type:
-            fail(f"{where}: layer '{name}' renderer is {actual!r}, expected {renderer_type!r}")
+            self.fail(f"{where}: layer '{name}' renderer is {actual!r}, expected {renderer_type!r}")
             return
-        # Every feature whose classed value is not NULL must get a symbol: catches class
-        # bounds that miss the extreme values and categories that never match.
-        context = QgsRenderContext()
+        self.legend([item.label() for item in renderer.legendSymbolItems()], name, want, where)
+        unstyled = self.unstyled(layer, renderer.clone())
+        if unstyled:
+            self.fail(
+                f"{where}: layer '{name}': features {unstyled} get no symbol from its renderer"
+            )
+
+    def unstyled(self, layer: object, renderer: object) -> list[int]:
+        """Features with a classed value that get no symbol: class bounds that miss the
+        extreme values, categories that never match."""
+        core = self.core
+        context = core.QgsRenderContext()
         context.setExpressionContext(
-            QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+            core.QgsExpressionContext(
+                core.QgsExpressionContextUtils.globalProjectLayerScopes(layer)
+            )
         )
-        renderer = renderer.clone()
         renderer.startRender(context, layer.fields())
-        attribute = renderer.classAttribute()
-        field_index = layer.fields().lookupField(attribute)
+        field_index = layer.fields().lookupField(renderer.classAttribute())
         unstyled = []
-        for feature in layer.getFeatures(QgsFeatureRequest()):
+        for feature in layer.getFeatures(core.QgsFeatureRequest()):
             if field_index >= 0 and _is_null(feature.attribute(field_index)):
                 continue
             context.expressionContext().setFeature(feature)
             if not renderer.willRenderFeature(feature, context):
                 unstyled.append(feature.id())
         renderer.stopRender(context)
-        if unstyled:
-            fail(f"{where}: layer '{name}': features {unstyled} get no symbol from its renderer")
+        return unstyled
 
-    def check_raster(layer: QgsRasterLayer, name: str, want: dict, where: str) -> None:
+    def raster(self, layer: object, name: str, want: dict, where: str) -> None:
         if not layer.isValid():
-            fail(f"{where}: raster '{name}' is not valid (source {layer.source()})")
+            self.fail(f"{where}: raster '{name}' is not valid (source {layer.source()})")
             return
         if layer.crs().authid() != "EPSG:28992":
-            fail(f"{where}: raster '{name}' is in {layer.crs().authid()!r}, not EPSG:28992")
+            self.fail(f"{where}: raster '{name}' is in {layer.crs().authid()!r}, not EPSG:28992")
         actual = layer.renderer().type() if layer.renderer() is not None else None
         if actual != want["renderer"]:
-            fail(f"{where}: raster '{name}' renderer is {actual!r}, expected {want['renderer']!r}")
+            self.fail(
+                f"{where}: raster '{name}' renderer is {actual!r}, expected {want['renderer']!r}"
+            )
+            return
+        items = layer.renderer().legendSymbologyItems()
+        self.legend([str(label) for label, _ in items], name, want, where)
 
-    project = QgsProject.instance()
+    def names_and_order(self, project: object, expected: dict) -> dict[str, object]:
+        vectors, rasters = expected.get("layers", {}), expected.get("rasters", {})
+        by_name = {layer.name(): layer for layer in project.mapLayers().values()}
+        extra = sorted(set(by_name) - set(vectors) - set(rasters))
+        missing = sorted((set(vectors) | set(rasters)) - set(by_name))
+        if missing:
+            self.fail(f"project lacks layers {missing}")
+        if extra:
+            self.fail(f"project has unexpected layers {extra}")
+        if "order" in expected:
+            drawn = [
+                layer.name()
+                for layer in project.layerTreeRoot().layerOrder()
+                if layer.type() == self.core.QgsMapLayerType.RasterLayer or self.is_spatial(layer)
+            ]
+            if drawn != expected["order"]:
+                self.fail(f"layer order is {drawn}, expected {expected['order']}")
+        return by_name
+
+    def layers(self, by_name: dict[str, object], expected: dict) -> None:
+        core = self.core
+        kinds = (
+            ("layers", core.QgsMapLayerType.VectorLayer, self.vector, core.QgsVectorLayer, "ogr"),
+            ("rasters", core.QgsMapLayerType.RasterLayer, self.raster, core.QgsRasterLayer, "gdal"),
+        )
+        noun = {"ogr": "vector", "gdal": "raster"}
+        fresh_where = {
+            "ogr": "fresh from GeoPackage",
+            "gdal": "fresh from GeoTIFF with sidecar .qml",
+        }
+        for key, kind, check, cls, provider in kinds:
+            for name, want in expected.get(key, {}).items():
+                layer = by_name.get(name)
+                if layer is None:
+                    continue
+                if layer.type() != kind:
+                    self.fail(f"project: '{name}' is not a {noun[provider]} layer")
+                    continue
+                check(layer, name, want, "project")
+                # Fresh from the file: the GeoPackage's default style (layer_styles) or the
+                # raster's sidecar .qml must apply.
+                check(cls(layer.source(), name, provider), name, want, fresh_where[provider])
+
+
+def _check(project_path: Path, expected: dict, failures: list[str]) -> None:
+    checker = _Checker(failures)
+    project = checker.core.QgsProject.instance()
     if not project.read(str(project_path)):
-        fail(f"{project_path}: QGIS cannot read the project: {project.error()}")
+        checker.fail(f"{project_path}: QGIS cannot read the project: {project.error()}")
         return
     if project.crs().authid() != "EPSG:28992":
-        fail(f"project CRS is {project.crs().authid()!r}, not EPSG:28992")
-
-    vectors = expected.get("layers", {})
-    rasters = expected.get("rasters", {})
-    by_name = {layer.name(): layer for layer in project.mapLayers().values()}
-    extra = sorted(set(by_name) - set(vectors) - set(rasters))
-    missing = sorted((set(vectors) | set(rasters)) - set(by_name))
-    if missing:
-        fail(f"project lacks layers {missing}")
-    if extra:
-        fail(f"project has unexpected layers {extra}")
-
-    if "order" in expected:
-        drawn = [
-            layer.name()
-            for layer in project.layerTreeRoot().layerOrder()
-            if layer.type() == QgsMapLayerType.RasterLayer
-            or layer.geometryType() not in (QgsWkbTypes.NullGeometry, QgsWkbTypes.UnknownGeometry)
-        ]
-        if drawn != expected["order"]:
-            fail(f"layer order is {drawn}, expected {expected['order']}")
-
-    for name, want in vectors.items():
-        layer = by_name.get(name)
-        if layer is None:
-            continue
-        if layer.type() != QgsMapLayerType.VectorLayer:
-            fail(f"project: '{name}' is not a vector layer")
-            continue
-        check_vector(layer, name, want, "project")
-        # Fresh from the file: the GeoPackage's default style (layer_styles) must apply.
-        fresh = QgsVectorLayer(layer.source(), name, "ogr")
-        check_vector(fresh, name, want, "fresh from GeoPackage")
-
-    for name, want in rasters.items():
-        layer = by_name.get(name)
-        if layer is None:
-            continue
-        if layer.type() != QgsMapLayerType.RasterLayer:
-            fail(f"project: '{name}' is not a raster layer")
-            continue
-        check_raster(layer, name, want, "project")
-        fresh = QgsRasterLayer(layer.source(), name, "gdal")
-        check_raster(fresh, name, want, "fresh from GeoTIFF with sidecar .qml")
-
+        checker.fail(f"project CRS is {project.crs().authid()!r}, not EPSG:28992")
+    checker.layers(checker.names_and_order(project, expected), expected)
     project.clear()
 
 

@@ -220,7 +220,9 @@ def test_the_summary_fits_80_columns_and_ends_with_the_paths(
     assert all(r.rstrip().rsplit(None, 1)[-1] in {"altijd", "soms", "nooit"} for r in rows)
     top = demo.candidates.sort_values("rank").head(10)  # type: ignore[union-attr]
     assert rows[0].split(None, 1)[1].startswith(str(top["name"].iloc[0])[:30])
-    assert lines[-3:] == ["Kaart: out/publicatie/kaart.html"] + [
+    assert lines[-4:] == [
+        "Kaart: out/publicatie/kaart.html",
+        "Samenvatting (PDF): out/publicatie/samenvatting.pdf",
         "Publicatie (mag gedeeld worden): out/publicatie",
         "Intern (vertrouwelijk): out/intern",
     ]

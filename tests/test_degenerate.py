@@ -190,18 +190,7 @@ CASES: dict[str, Case] = {
 
 # Cases that still fail inside another room (the traceback file names the place); the owners
 # are fixing them. Each reason names the room and what fails.
-_QML = (
-    "qgis: outputs/qgis.py qml_graduated raises ValueError (zip() argument 2 is shorter than "
-    "argument 1) when the buurt indicator has fewer distinct shown values than classes"
-)
-XFAIL: dict[str, str] = {
-    "1 business": _QML,
-    "2 businesses": _QML,
-    "3 businesses": _QML,
-    "5 businesses": _QML,
-    "no land area": _QML + " (every per-km2 value is missing)",
-    "nothing above the threshold": _QML + " (every buurt is hidden)",
-}
+XFAIL: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from almere_gis.analysis import density
+from almere_gis.analysis import _kde, density
 from almere_gis.analysis.density import KERNELS, kde
 from almere_gis.outputs import rasters
 from almere_gis.outputs.rasters import write_geotiff
@@ -127,7 +127,7 @@ def test_kde_matches_exact_evaluation_within_one_percent(
     w = rng.integers(1, 12, n).astype(float) if weighted else None
     g = kde(xy, weights=w, cell_size_m=cell, radius_m=radius_cells * cell, kernel=kernel,
             output=output)  # fmt: skip
-    exact = density._exact_surface(xy, w, g)
+    exact = _kde.exact_surface(xy, w, g)
     assert np.abs(g.values - exact).max() <= 0.01 * exact.max()
     if output == "scaled":
         total = n if w is None else w.sum()
@@ -243,3 +243,31 @@ def test_geotiff_overwrites_atomically(tmp_path) -> None:
         assert src.units == (g.units,)
     with pytest.raises(FileNotFoundError, match="output folder does not exist"):
         write_geotiff(g, tmp_path / "missing" / "k.tif")
+
+
+@pytest.mark.parametrize("kernel", ["quartic", "epanechnikov"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_tiles_join_without_seams(kernel: str, weighted: bool) -> None:
+    rng = np.random.default_rng(8)
+    # Clusters on tile corners and edges: the seams carry most of the mass.
+    xy = np.vstack([rng.normal([150_000 + 64 * 20 * k, 480_000], 150, (400, 2)) for k in range(4)])
+    w = rng.exponential(2.0, len(xy)) if weighted else None
+    whole = kde(xy, weights=w, cell_size_m=20.0, radius_m=300.0, kernel=kernel)
+    tiled = kde(xy, weights=w, cell_size_m=20.0, radius_m=300.0, kernel=kernel, tile_cells=64)
+    assert max(whole.shape) > 3 * 64  # really several tiles in both directions
+    np.testing.assert_allclose(tiled.values, whole.values, rtol=0, atol=1e-9 * whole.values.max())
+    assert tiled.n_points == whole.n_points == len(xy)
+    assert tiled.total_weight == pytest.approx(whole.total_weight, rel=1e-12)
+    assert tiled.integral() == pytest.approx(whole.integral(), rel=1e-9)
+
+
+def test_tiles_count_far_points_like_the_whole_grid() -> None:
+    xy = np.array([[1000.0, 2000.0], [1500.0, 2600.0], [9000.0, 9000.0]])
+    extent = (900.0, 1900.0, 1600.0, 2700.0)
+    whole = kde(xy, cell_size_m=10.0, radius_m=50.0, extent=extent)
+    tiled = kde(xy, cell_size_m=10.0, radius_m=50.0, extent=extent, tile_cells=16)
+    assert whole.n_points == tiled.n_points == 2
+    assert whole.metadata == tiled.metadata == {"dropped_far_points": 1}
+    np.testing.assert_allclose(tiled.values, whole.values, atol=1e-9 * whole.values.max())
+    with pytest.raises(ValueError, match="tile_cells"):
+        kde(xy, cell_size_m=10.0, radius_m=50.0, tile_cells=0)

@@ -147,3 +147,24 @@ def test_crs_mismatch_and_missing_columns_are_refused() -> None:
         hex_counts(hexes, biz.drop(columns="zzp"))
     with pytest.raises(ValueError, match="positive"):
         hex_grid(shapely.box(0, 0, 10, 10), size_m=0)
+
+
+def test_counts_equal_the_covers_reference_with_points_on_corners(area) -> None:
+    hexes = hex_grid(gpd.GeoDataFrame(geometry=[area], crs="EPSG:28992"), size_m=SIZE)
+    rng = np.random.default_rng(6)
+    xmin, ymin, xmax, ymax = area.bounds
+    x, y = rng.uniform(xmin - 100, xmax + 100, (2, 30_000))
+    corners = shapely.get_coordinates(hexes.geometry.array)  # on 1, 2 or 3 hexagons
+    x[: len(corners)], y[: len(corners)] = corners[:, 0], corners[:, 1]
+    biz = _businesses(list(zip(x, y, strict=True)))
+    out = hex_counts(hexes, biz, min_count=1)
+    # Reference: every covering hexagon, the lowest hex_id kept.
+    pts, hx = shapely.STRtree(hexes.geometry.array).query(
+        biz.geometry.array, predicate="covered_by"
+    )
+    pairs = pd.DataFrame({"pt": pts, "id": hexes["hex_id"].to_numpy()[hx]})
+    winner = pairs.groupby("pt")["id"].min()
+    expected = winner.value_counts().reindex(hexes["hex_id"], fill_value=0)
+    np.testing.assert_array_equal(out["count_all"].to_numpy(), expected.to_numpy())
+    assert out.attrs["outside"] == len(biz) - len(winner)
+    assert (pairs.groupby("pt").size() > 1).sum() > 500  # the tie-break really is exercised

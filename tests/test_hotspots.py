@@ -136,3 +136,45 @@ def test_class_thresholds() -> None:
     assert _classes(z, q).tolist() == [
         "hot_99", "hot_95", "hot_90", "ns", "cold_90", "cold_95", "cold_99", "ns",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("weights", "options"),
+    [("knn", {"k": 6}), ("knn", {"k": 3}), ("distance", {"distance_band_m": 600.0})],
+)
+def test_analytical_z_equals_esda_and_the_ord_getis_formula(hexes, weights, options) -> None:
+    from esda.getisord import G_Local
+    from libpysal.weights import KNN, DistanceBand, fill_diagonal
+
+    from almere_gis.analysis.hotspots import sparse_weights
+
+    gdf, _ = _planted(hexes, 5)
+    y = gdf["y"].to_numpy(dtype=float)
+    res = getis_ord(gdf, "y", weights=weights, **options)
+    assert res["gi_p_sim"].isna().all()  # no permutations by default
+    coords = shapely.get_coordinates(gdf.geometry.centroid.array)
+    if weights == "knn":
+        w = KNN(coords, k=options["k"], silence_warnings=True)
+    else:
+        w = DistanceBand(coords, threshold=600.0, binary=True, silence_warnings=True)
+    w = fill_diagonal(w, 1.0)
+    # The same neighbours as libpysal's.
+    ours = sparse_weights(coords, weights=weights, **options)
+    np.testing.assert_array_equal(ours.toarray(), w.sparse.toarray())
+    esda_z = G_Local(y, w, transform="B", star=True, permutations=0).Zs
+    np.testing.assert_allclose(res["gi_z"], esda_z, rtol=1e-10, atol=1e-12)
+    # Ord & Getis (1995), eq. for Gi* with binary weights, written out for every unit.
+    n, dense = len(y), w.sparse.toarray()
+    mean, s = y.mean(), np.sqrt((y**2).mean() - y.mean() ** 2)
+    wi = dense.sum(axis=1)
+    by_hand = (dense @ y - mean * wi) / (s * np.sqrt((n * wi - wi**2) / (n - 1)))
+    np.testing.assert_allclose(res["gi_z"], by_hand, rtol=1e-10)
+
+
+def test_permutations_only_add_the_pseudo_p_value(hexes) -> None:
+    gdf, _ = _planted(hexes, 9)
+    fast = getis_ord(gdf, "y")
+    slow = getis_ord(gdf, "y", permutations=99, seed=3)
+    pd.testing.assert_frame_equal(fast.drop(columns="gi_p_sim"), slow.drop(columns="gi_p_sim"))
+    p_sim = slow["gi_p_sim"].to_numpy()
+    assert ((p_sim >= 1 / 100 - 1e-6) & (p_sim <= 1)).all()  # esda keeps float32

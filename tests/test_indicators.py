@@ -9,7 +9,12 @@ import pytest
 import shapely
 
 from almere_gis.analysis.classify import classify_businesses
-from almere_gis.analysis.indicators import area_indicators, city_indicators, safe_rate
+from almere_gis.analysis.indicators import (
+    area_indicators,
+    city_indicators,
+    safe_rate,
+    wijk_indicators,
+)
 from almere_gis.analysis.typology import area_typology
 from almere_gis.settings import load_settings
 
@@ -136,3 +141,72 @@ def test_typology_without_code_convention() -> None:
 def test_safe_rate() -> None:
     got = safe_rate([1.0, 1.0, 1.0, np.nan], [2.0, 0.0, np.nan, 1.0], 10)
     np.testing.assert_array_equal(got, [5.0, np.nan, np.nan, np.nan])
+
+
+def _many(n: int, seed: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Random buurten in three wijken (one buurt without businesses) and ``n`` businesses."""
+    rng = np.random.default_rng(seed)
+    codes = [f"BU0001{i:04d}" for i in range(12)]
+    wijk = [f"WK0001{i % 3:02d}" for i in range(12)]
+    boxes = shapely.box(np.arange(12) * 100.0, 0, np.arange(12) * 100.0 + 100, 100)
+    areas = gpd.GeoDataFrame(
+        {"buurt_code": codes, "wijk_code": wijk, "inhabitants": rng.integers(0, 900, 12) * 1.0,
+         "homes": rng.integers(0, 400, 12) * 1.0, "area_land_ha": rng.uniform(0, 80, 12)},
+        geometry=boxes, crs="EPSG:28992", index=[f"r{i}" for i in range(12)],
+    )  # fmt: skip
+    wijken = gpd.GeoDataFrame(
+        {"wijk_code": ["WK000102", "WK000100", "WK000101"], "inhabitants": [10.0, 0.0, np.nan],
+         "homes": [5.0, 3.0, 1.0], "area_land_ha": [100.0, 0.0, 50.0]},
+        geometry=shapely.box([0, 0, 0], 0, 1, 1), crs="EPSG:28992",
+    )  # fmt: skip
+    pick = rng.integers(0, 11, n)  # buurt 11 stays empty
+    sbi = rng.choice(["6201", "4711", "2511", "9602", "1071", "7022", "6420", "4120"], n)
+    b = gpd.GeoDataFrame(
+        {"sbi": sbi, "jobs": rng.integers(1, 40, n), "home_based": rng.random(n) < 0.3,
+         "social_enterprise": pd.array(rng.random(n) < 0.1, dtype="boolean"),
+         "buurt_code": pd.array(np.array(codes)[pick], dtype="string"),
+         "wijk_code": pd.array(np.array(wijk)[pick], dtype="string")},
+        geometry=shapely.points(pick * 100.0 + 50, np.full(n, 50.0)), crs="EPSG:28992",
+    )  # fmt: skip
+    return areas, wijken, classify_businesses(b, settings=S.classification)
+
+
+def test_counts_match_a_groupby_reference() -> None:
+    areas, _, b = _many(5_000, 3)
+    out = area_indicators(areas, b, key="buurt_code", classification=S.classification, min_count=5)
+    assert out.index.equals(areas.index)
+    groups = b.groupby("buurt_code")
+    ref = pd.DataFrame({
+        "n_establishments": groups.size(),
+        "jobs": groups["jobs"].sum(),
+        "n_home_based": groups["home_based"].sum(),
+        "jobs_small_scale": b[b["small_scale"]].groupby("buurt_code")["jobs"].sum(),
+        "n_maakindustrie": b[b["sector_group"] == "maakindustrie"].groupby("buurt_code").size(),
+    }).reindex(areas["buurt_code"]).fillna(0.0)  # fmt: skip
+    for col in ref.columns:
+        np.testing.assert_array_equal(out[col].to_numpy(), ref[col].to_numpy(dtype=float))
+    assert out.loc["r11", "n_establishments"] == 0
+    share = out["jobs"] / b["jobs"].sum()
+    np.testing.assert_allclose(out["share_jobs"], share)
+
+
+def test_wijk_figures_are_sums_of_the_buurt_figures() -> None:
+    areas, wijken, b = _many(3_000, 4)
+    cls = S.classification
+    buurten = area_indicators(areas, b, key="buurt_code", classification=cls, min_count=5)
+    direct = area_indicators(wijken, b, key="wijk_code", classification=cls, min_count=5)
+    summed = wijk_indicators(wijken, buurten, classification=cls, min_count=5)
+    assert list(summed.columns) == list(direct.columns)
+    pd.testing.assert_frame_equal(summed, direct, check_exact=False, rtol=1e-12)
+    assert (summed["n_establishments"] > 0).all()
+
+
+def test_codes_outside_the_areas_and_missing_codes_are_not_counted_per_area() -> None:
+    areas, _, b = _many(500, 5)
+    b["buurt_code"] = b["buurt_code"].astype(object)
+    b.loc[b.index[:7], "buurt_code"] = "BU99999999"  # not among the areas
+    b.loc[b.index[7:10], "buurt_code"] = None
+    out = area_indicators(areas, b, key="buurt_code", classification=S.classification, min_count=5)
+    assert out["n_establishments"].sum() == 490
+    # The city total (the denominator of the shares) counts the unknown code, not the missing.
+    assert out["share_n_establishments"].sum() == pytest.approx(490 / 497)

@@ -140,3 +140,118 @@ def test_accounting_identity_property(pts: list[tuple[float, float]], n_rejected
     ):
         covering = SQUARES.loc[SQUARES.geometry.covers(shapely.Point(px, py)), "buurt_code"]
         assert code == covering.min()
+
+
+def _reference(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """The exact answer: the lowest index of the polygons that cover each point, else -1."""
+    pt_idx, poly_idx = shapely.STRtree(polygons).query(shapely.points(x, y), predicate="covered_by")
+    lowest = np.full(x.size, len(polygons))
+    np.minimum.at(lowest, pt_idx, poly_idx)
+    return np.where(lowest == len(polygons), -1, lowest)
+
+
+@pytest.fixture(scope="module")
+def country() -> np.ndarray:
+    from synthetic_country import synthetic_buurten
+
+    return synthetic_buurten()
+
+
+@pytest.mark.parametrize("max_cells", [64_000_000, 250_000])
+def test_matches_the_exact_reference_at_national_size(country, max_cells) -> None:
+    from synthetic_country import RD_EXTENT, boundary_points, synthetic_points
+
+    assert len(country) == 14_500
+    rng = np.random.default_rng(5)
+    xs, ys = synthetic_points(60_000, seed=4)
+    xmin, ymin, xmax, ymax = RD_EXTENT
+    # Some of these fall outside the country, a few far away.
+    ux = rng.uniform(xmin - 5_000, xmax + 5_000, 5_000)
+    uy = rng.uniform(ymin - 5_000, ymax + 5_000, 5_000)
+    bx, by = boundary_points(country, 30_000, 5_000)
+    x = np.concatenate([xs, ux, bx])
+    y = np.concatenate([ys, uy, by])
+    assert x.size == 100_000
+    expected = _reference(x, y, country)
+    got = assign_areas(x, y, country, max_cells=max_cells)
+    np.testing.assert_array_equal(got, expected)
+    # The sample really tests the tie-break: the corners lie in two or three buurten (the
+    # points on edges lie within rounding of two buurten, the hardest case for a raster).
+    pairs = shapely.STRtree(country).query(shapely.points(bx, by), predicate="covered_by")[0]
+    assert (np.bincount(pairs, minlength=bx.size)[-5_000:] >= 2).mean() > 0.99
+    assert (expected < 0).any()  # and some points are outside every buurt
+    assert len(np.unique(expected[expected >= 0])) > 10_000  # spread over the whole country
+
+
+def test_lowest_index_wins_where_polygons_overlap() -> None:
+    big = shapely.box(0, 0, 1000, 1000)
+    small = shapely.box(200, 200, 400, 400)
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(-100, 1100, (2, 50_000))
+    for polys in (np.array([big, small]), np.array([small, big])):
+        got = assign_areas(x, y, polys)
+        np.testing.assert_array_equal(got, _reference(x, y, polys))
+    inner = (x > 200) & (x < 400) & (y > 200) & (y < 400)
+    assert (assign_areas(x, y, np.array([small, big]))[inner] == 0).all()
+
+
+def test_holes_multipolygons_invalid_and_missing_polygons() -> None:
+    ring = shapely.box(0, 0, 900, 900).difference(shapely.box(300, 300, 600, 600))
+    islands = shapely.MultiPolygon(
+        [shapely.box(350, 350, 450, 450), shapely.box(1000, 0, 1100, 90)]
+    )
+    bowtie = shapely.Polygon([(0, 1000), (500, 1500), (500, 1000), (0, 1500)])  # invalid
+    polys = np.array([ring, None, islands, shapely.Polygon(), bowtie], dtype=object)
+    rng = np.random.default_rng(2)
+    x, y = rng.uniform(-50, 1200, (2, 80_000))
+    x[:3], y[:3] = np.nan, [1.0, np.nan, np.inf]
+    got = assign_areas(x, y, polys)
+    assert (got[:3] == -1).all()
+    valid = polys.copy()
+    valid[[1, 3]] = shapely.Point(-1e9, -1e9).buffer(1)  # far away: covers nothing here
+    np.testing.assert_array_equal(got[3:], _reference(x[3:], y[3:], valid))
+    assert set(np.unique(got)) == {-1, 0, 2, 4}
+
+
+def test_few_points_and_degenerate_inputs() -> None:
+    sq = shapely.box([0, 10], [0, 0], [10, 20], [10, 10])
+    assert assign_areas(np.array([]), np.array([]), sq).shape == (0,)
+    assert assign_areas(np.array([5.0]), np.array([5.0]), np.array([None])).tolist() == [-1]
+    grid_x, grid_y = np.meshgrid(np.arange(-1.0, 21.5, 0.5), np.arange(-1.0, 11.5, 0.5))
+    got = assign_areas(grid_x, grid_y, sq)
+    assert got.shape == grid_x.shape
+    np.testing.assert_array_equal(got.ravel(), _reference(grid_x.ravel(), grid_y.ravel(), sq))
+    with pytest.raises(ValueError, match="differ in shape"):
+        assign_areas(np.zeros(2), np.zeros(3), sq)
+
+
+def test_accounting_rows_keep_their_status_when_interleaved() -> None:
+    b = _businesses([(50, 50), (500, 500), (150, 150), (-5, 0), (150, 50)])
+    rejects = pd.DataFrame(
+        {"source_row": [7, 6], "business_id": ["r7", pd.NA], "reason": ["bad sbi", "no x"]}
+    )
+    b["source_row"] = [5, 1, 3, 4, 2]
+    r = join_businesses(b, SQUARES, rejects=rejects, n_input=7)
+    acc = r.accounting
+    assert acc["source_row"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert acc["status"].tolist() == [
+        "buiten", "gekoppeld", "gekoppeld", "buiten", "gekoppeld", "afgewezen", "afgewezen",
+    ]  # fmt: skip
+    assert acc["business_id"].tolist()[:5] == ["b1", "b4", "b2", "b3", "b0"]
+    assert acc["buurt_code"].isna().tolist() == [True, False, False, True, False, True, True]
+    assert acc["buurt_code"].tolist()[1] == "BU00000003"
+    assert acc["reason"].tolist()[5:] == ["no x", "bad sbi"]
+    assert acc["business_id"].isna().tolist()[5] == True  # noqa: E712
+
+
+def test_joined_keeps_the_index_and_gives_the_area_row() -> None:
+    b = _businesses([(50, 50), (150, 150), (500, 500), (150, 50)])
+    b.index = pd.Index(["w", "x", "y", "z"])
+    r = join_businesses(b, SQUARES)
+    assert r.joined.index.tolist() == ["w", "x", "z"]
+    assert r.joined["buurt_code"].tolist() == ["BU00000001", "BU00000004", "BU00000003"]
+    assert r.area_index is not None
+    codes = SQUARES["buurt_code"].to_numpy()[r.area_index]
+    assert codes.tolist() == r.joined["buurt_code"].tolist()
+    assert "buurt_code" not in b.columns  # the input frame is not changed
+    assert r.joined["buurt_code"].dtype == "string"

@@ -1,12 +1,13 @@
-"""The HTML map: contents, languages, number format, escaping, privacy, self-contained mode.
+"""The HTML map as written: contents, languages, privacy, escaping, offline Leaflet, edge cases.
 
-Inputs are hand-built: a 3 x 3 grid of 1 km buurten near Almere in RD New, business points
-counted into them, a small KDE GeoTIFF, hexagons with Gi* classes, scored candidate sites and
-one search zone.
+Inputs are hand-built (tests/webmap_data.py): a 3 x 3 grid of 1 km buurten, hexagons, a density
+surface, candidate sites and a search zone, published through the privacy rules. What the page
+does in a browser is tested in test_webmap_browser.py.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import io
 import json
@@ -14,250 +15,61 @@ import re
 from datetime import date
 from pathlib import Path
 
-import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
-import rasterio
-import shapely
-from rasterio.transform import from_origin
+from webmap_data import CRITERIA, EVIL, EVIL_IMG, build_inputs, public_source
 
 from almere_gis._errors import ConfigError, InputError
+from almere_gis.analysis.privacy import PublicFrame, public_areas
 from almere_gis.outputs import style as _style
-from almere_gis.outputs.webmap import format_number, make_map
+from almere_gis.outputs.webmap import MapData, MapOptions, make_map
+from almere_gis.outputs.webmap import assets as _assets
 from almere_gis.settings import load_settings
+from almere_gis.texts.format import number
 
 pytestmark = pytest.mark.filterwarnings("ignore:Numba not installed:UserWarning")
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "build" / "web" / "node_modules"
-EVIL = "<script>alert(1)</script>"
-EVIL_IMG = '<img src=x onerror="alert(2)">'
-EVIL_TEMPLATE = "`${alert(3)}`"
-CRITERIA = ["demand_walk", "demand_cycle", "cluster", "accessibility", "fit", "mix", "social"]
-X0, Y0 = 141_000.0, 485_000.0  # south-west corner of the test grid (Almere Stad), RD New
+WEBMAP = ROOT / "almere_gis" / "outputs" / "webmap"
+DAY = date(2025, 3, 4)
 
 
-def build_inputs(tmp: Path, *, seed: int = 7) -> dict:
-    """Hand-made map inputs; returns them plus the business points they were built from."""
-    rng = np.random.default_rng(seed)
-    # 9 buurten of 1 km x 1 km; 3 wijken = the 3 columns.
-    cells = [(i, j) for j in range(3) for i in range(3)]
-    polys = [
-        shapely.box(X0 + i * 1000, Y0 + j * 1000, X0 + (i + 1) * 1000, Y0 + (j + 1) * 1000)
-        for i, j in cells
-    ]
-    # Business points: many in the centre buurt, few in the corner (0, 2) so it is suppressed.
-    per_cell = [40, 25, 30, 20, 120, 35, 3, 15, 22]
-    xs, ys, cell_of = [], [], []
-    for k, ((i, j), n) in enumerate(zip(cells, per_cell, strict=True)):
-        xs.append(X0 + i * 1000 + rng.uniform(37.3, 962.7, n))
-        ys.append(Y0 + j * 1000 + rng.uniform(41.1, 958.9, n))
-        cell_of.append(np.full(n, k))
-    x, y, cell = np.concatenate(xs), np.concatenate(ys), np.concatenate(cell_of)
-    home = rng.random(x.size) < 0.35
-    small = home | (rng.random(x.size) < 0.5)
-    zzp = home & (rng.random(x.size) < 0.6)
-    jobs = np.where(small, rng.integers(1, 9, x.size), rng.integers(10, 80, x.size))
-    businesses = gpd.GeoDataFrame(
-        {"home_based": home, "small_scale": small, "zzp": zzp, "jobs": jobs, "cell": cell},
-        geometry=gpd.points_from_xy(x, y),
-        crs="EPSG:28992",
+def page_data(page: str) -> dict:
+    """The JSON document the page carries (layers, search, tables)."""
+    match = re.search(r'<script type="application/json" id="ag-data">(.*?)</script>', page, re.S)
+    assert match, "no data document in the page"
+    return json.loads(match.group(1))
+
+
+def layer(doc: dict, layer_id: str) -> dict:
+    return next(spec for spec in doc["layers"] if spec["id"] == layer_id)
+
+
+def write(tmp: Path, source: MapData, settings=None, **options) -> str:
+    out = make_map(
+        source,
+        settings or load_settings(),
+        tmp / "kaart.html",
+        MapOptions(generated=DAY, **options),
     )
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(cell[mask], minlength=9).astype(float)
-
-    def total(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(cell[mask], weights=jobs[mask], minlength=9)
-
-    everything = np.ones(x.size, dtype=bool)
-    names = [f"Buurt {k}" for k in range(9)]
-    names[1] = EVIL
-    wijk_names = ["Stad West", EVIL_TEMPLATE, "Stad Oost"]
-    buurten = gpd.GeoDataFrame(
-        {
-            "buurt_code": [f"BU0034{k:04d}" for k in range(9)],
-            "buurt_name": names,
-            "wijk_code": [f"WK0034{i:02d}" for i, _ in cells],
-            "wijk_name": [wijk_names[i] for i, _ in cells],
-            "gemeente_code": "GM0034",
-            "gemeente_name": "Almere",
-            "inhabitants": rng.integers(500, 5000, 9).astype(float),
-            "area_land_ha": 100.0,
-            "area_type": ["wonen"] * 4 + ["centrum"] + ["wonen"] * 3 + ["bedrijventerrein"],
-            "n_establishments": count(everything),
-            "jobs": total(everything),
-            "n_small_scale": count(small),
-            "jobs_small_scale": total(small),
-            "n_home_based": count(home),
-            "n_zzp": count(zzp),
-        },
-        geometry=polys,
-        crs="EPSG:28992",
-    )
-    buurten["jobs_small_scale_per_km2"] = buurten["jobs_small_scale"] / 1.0  # 1 km2 of land
-    buurten["suppressed"] = buurten["n_establishments"] < 5
-    wijken = buurten.dissolve(by="wijk_code", as_index=False)[
-        ["wijk_code", "wijk_name", "geometry"]
-    ]
-
-    # KDE surface: quartic kernel, 400 m, 50 m cells, nodata outside a 100 m margin ring.
-    cell_m, r = 50.0, 400.0
-    left, top = X0 - r, Y0 + 3000 + r
-    ncol = nrow = int((3000 + 2 * r) / cell_m)
-    cx = left + (np.arange(ncol) + 0.5) * cell_m
-    cy = top - (np.arange(nrow) + 0.5) * cell_m
-    gx, gy = np.meshgrid(cx, cy)
-    dens = np.zeros_like(gx)
-    for px, py in zip(x, y, strict=True):
-        u2 = ((gx - px) ** 2 + (gy - py) ** 2) / r**2
-        dens += np.where(u2 < 1, (1 - u2) ** 2, 0.0)
-    dens *= 3 / (np.pi * r**2) * 1e6  # per km2
-    dens[:2, :] = -9999.0  # a nodata strip along the north edge
-    tif = tmp / "kde_all_count.tif"
-    with rasterio.open(
-        tif,
-        "w",
-        driver="GTiff",
-        width=ncol,
-        height=nrow,
-        count=1,
-        dtype="float32",
-        crs="EPSG:28992",
-        transform=from_origin(left, top, cell_m, cell_m),
-        nodata=-9999.0,
-    ) as dst:
-        dst.write(dens.astype("float32"), 1)
-        dst.update_tags(1, units="vestigingen per km²")
-
-    # Hexagons (flat-topped, 250 m across the flats) over the grid, with hand-set Gi* classes.
-    a = 250.0 / np.sqrt(3.0)
-    hexes, hx, hy = [], [], []
-    for col in range(12):
-        for row in range(14):
-            cxh = X0 + col * 1.5 * a
-            cyh = Y0 + row * 250.0 + (125.0 if col % 2 else 0.0)
-            angles = np.deg2rad(np.arange(0, 360, 60))
-            hexes.append(shapely.Polygon(np.c_[cxh + a * np.cos(angles), cyh + a * np.sin(angles)]))
-            hx.append(cxh)
-            hy.append(cyh)
-    hexagons = gpd.GeoDataFrame(geometry=hexes, crs="EPSG:28992")
-    hexagons["hex_id"] = np.arange(len(hexagons))
-    inside = shapely.contains_xy(
-        np.array(hexes)[:, None], x[None, :], y[None, :]
-    )  # (n_hex, n_points)
-    hexagons["count_all"] = inside.sum(axis=1)
-    hexagons["count_small_scale"] = (inside & small[None, :]).sum(axis=1)
-    hexagons["suppressed"] = hexagons["count_all"] < 5
-    dist_centre = np.hypot(np.array(hx) - (X0 + 1500), np.array(hy) - (Y0 + 1500))
-    hexagons["gi_z"] = 3.5 - dist_centre / 400.0
-    hexagons["gi_class"] = np.select(
-        [hexagons["gi_z"] > 2.58, hexagons["gi_z"] > 1.96, hexagons["gi_z"] < -2.58],
-        ["hot_99", "hot_95", "cold_99"],
-        "ns",
-    )
-
-    # 12 candidate sites: ranks 1..11 and one excluded; one with a hostile name.
-    n = 12
-    cand_x = X0 + 150 + rng.uniform(0, 2700, n)
-    cand_y = Y0 + 150 + rng.uniform(0, 2700, n)
-    norms = {f"{c}_norm": rng.uniform(0, 1, n) for c in CRITERIA}
-    weights = load_settings().sites.weights
-    score = sum(norms[f"{c}_norm"] * getattr(weights, c) for c in CRITERIA)
-    excluded = np.zeros(n, dtype=bool)
-    excluded[5] = True
-    order = np.argsort(-np.where(excluded, -np.inf, score))
-    rank = np.full(n, np.nan)
-    rank[order[: n - 1]] = np.arange(1, n)
-    site_names = [f"Locatie {k}" for k in range(n)]
-    site_names[int(order[0])] = EVIL  # the top-ranked site carries the hostile name
-    site_names[int(order[1])] = EVIL_IMG
-    candidates = gpd.GeoDataFrame(
-        {
-            "site_id": [f"S{k:02d}" for k in range(n)],
-            "name": site_names,
-            "site_type": ["kantoor_leeg", "voormalige_school", "winkelruimte"] * 4,
-            "floor_area_m2": rng.uniform(150, 4000, n).round(),
-            "excluded": excluded,
-            "exclusion_reason": ["" if not e else "kleiner dan 100 m²" for e in excluded],
-            "score": score,
-            "rank": rank,
-            "explanation": [f"Veel kleinschalige bedrijven in de buurt {EVIL}." for _ in range(n)],
-            "p_top_k": rng.uniform(0, 1, n),
-            "robust": rng.random(n) < 0.5,
-            **norms,
-        },
-        geometry=gpd.points_from_xy(cand_x, cand_y),
-        crs="EPSG:28992",
-    )
-    zones = gpd.GeoDataFrame(
-        {"zone_id": [1]},
-        geometry=[shapely.box(X0 + 1200, Y0 + 1200, X0 + 1800, Y0 + 1700)],
-        crs="EPSG:28992",
-    )
-    return {
-        "buurten": buurten,
-        "wijken": wijken,
-        "hexagons": hexagons,
-        "density_tif": tif,
-        "candidates": candidates,
-        "search_zones": zones,
-        "businesses": businesses,
-    }
-
-
-def map_inputs(data: dict) -> dict:
-    return {k: v for k, v in data.items() if k != "businesses"}
+    return out.path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return build_inputs(tmp_path_factory.mktemp("webmap_inputs"))
+def data() -> dict:
+    return build_inputs()
 
 
 @pytest.fixture(scope="module")
 def html_nl(data: dict, tmp_path_factory: pytest.TempPathFactory) -> str:
-    out = tmp_path_factory.mktemp("webmap_nl") / "kaart.html"
-    make_map(**map_inputs(data), settings=load_settings(), out_path=out, generated=date(2025, 3, 4))
-    return out.read_text(encoding="utf-8")
+    return write(tmp_path_factory.mktemp("webmap_nl"), public_source(data))
 
 
-def in_page(text: str, page: str) -> bool:
-    """``text`` in the page as HTML text or as a JSON string (how folium writes layer names)."""
-    return text in page or json.dumps(text) in page
-
-
-def geojson_payloads(page: str) -> list[dict]:
-    """The GeoJSON collections folium embedded (``<layer>_add({...});``)."""
-    found = re.findall(r"_add\((\{\"features\".*?\})\);\n", page)
-    found += re.findall(r"_add\((\{\"type\": \"FeatureCollection\".*?\})\);\n", page)
-    return [json.loads(f) for f in found]
-
-
-# --------------------------------------------------------------------------------------------
-# Number format
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "decimals", "language", "expected"),
-    [
-        (1234.5, 1, "nl", "1.234,5"),
-        (1234.5, 1, "en", "1,234.5"),
-        (1234567.891, 2, "nl", "1.234.567,89"),
-        (-1234.0, 0, "nl", "-1.234"),
-        (0.5, 0, "nl", "0"),  # round half to even, as Python does
-        (999.96, 1, "nl", "1.000,0"),
-        (-0.04, 1, "nl", "0,0"),
-        (12, 0, "nl", "12"),
-        (float("nan"), 1, "nl", "–"),
-        (None, 1, "en", "–"),
-        ("abc", 1, "nl", "–"),
-    ],
-)
-def test_format_number(value: object, decimals: int, language: str, expected: str) -> None:
-    assert format_number(value, decimals=decimals, language=language) == expected
+@pytest.fixture(scope="module")
+def doc(html_nl: str) -> dict:
+    return page_data(html_nl)
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,285 +77,284 @@ def test_format_number(value: object, decimals: int, language: str, expected: st
 # --------------------------------------------------------------------------------------------
 
 
-def test_dutch_map_has_layers_legend_panel(html_nl: str, data: dict) -> None:
-    for name in [
+def test_dutch_map_has_layers_legends_and_panel(html_nl: str, doc: dict) -> None:
+    names = [spec["name"] for spec in doc["layers"]]
+    assert names == [
+        "Buurten: Banen in kleinschalige vestigingen per km² land",
+        "Dichtheid: alle vestigingen (vestigingen per km²)",
+        "Hot spots en cold spots",
+        "Zoekgebieden",
+        "Wijken (grenzen en namen)",
+        "Gemeentegrens",
+        "Kandidaatlocaties (top 10 met nummer)",
+    ]
+    assert [b["name"] for b in doc["basemaps"]] == [
         "Lichte achtergrond (PDOK grijs)",
         "OpenStreetMap",
-        "Geen achtergrond",
-        "Buurten: Banen in kleinschalige vestigingen per km² land",
-        "Wijken (grenzen)",
-        "Dichtheid (kernel 400 m): alle vestigingen",
-        "Hot spots en cold spots (Gi*)",
-        "Kandidaatlocaties (top 10 gemarkeerd)",
-        "Zoekgebieden",
-    ]:
-        assert in_page(name, html_nl), name
+    ]
     assert "Kleinschalige economie in Almere" in html_nl
     assert "Kaart gemaakt op 4 maart 2025" in html_nl
     assert "Eenheid: banen in kleinschalige vestigingen per km² land" in html_nl
-    assert "Eenheid: vestigingen per km²" in html_nl  # the GeoTIFF's units tag
-    # Legend class bounds: mapclassify breaks of the unsuppressed buurten, in Dutch format.
-    b = data["buurten"]
-    shown = b.loc[b["n_small_scale"] >= 5, "jobs_small_scale_per_km2"].to_numpy()
-    breaks = _style.class_breaks(shown, scheme="FisherJenks", k=5)
-    assert len(breaks) == 5
-    for upper in breaks:
-        assert f"– {format_number(upper, language='nl')}" in html_nl
-    for colour in _style.choropleth_colours(5):
-        assert f"background:{colour}" in html_nl
-    # No Bootstrap, jQuery or awesome-markers: only Leaflet is loaded.
-    scripts = re.findall(r'<script[^>]+src="([^"]+)"', html_nl)
-    assert scripts == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"]
-    # Online, the light PDOK basemap is the one shown on opening.
-    tiles = re.findall(r"var (tile_layer_\w+) = L\.tileLayer\(\s*\"([^\"]+)\"", html_nl)
-    shown = [url for var, url in tiles if f"{var}.addTo(" in html_nl]
-    assert len(tiles) == 2 and len(shown) == 1 and "service.pdok.nl" in shown[0]
+    assert "Eenheid: vestigingen per km²" in html_nl
+    assert "Hoe lees ik deze kaart?" in html_nl
+    # Every layer has a legend block, hidden until page.js shows it for a layer that is on.
+    for spec in doc["layers"]:
+        assert f'<div class="ag-legend" data-layer="{spec["id"]}" hidden>' in html_nl
+    # Sources with the CBS attribution; no machine paths, only file names.
+    assert "Bron: CBS, Kadaster" in html_nl
+    assert "/shapefiles/" not in html_nl
 
 
-def test_choropleth_colours_follow_class_breaks(html_nl: str, data: dict) -> None:
+def test_viewport_allows_zooming(html_nl: str) -> None:
+    meta = re.search(r'<meta name="viewport" content="([^"]+)"', html_nl)
+    assert meta and "user-scalable" not in meta.group(1) and "maximum-scale" not in meta.group(1)
+
+
+def test_choropleth_colours_follow_class_breaks(doc: dict, data: dict) -> None:
     b = data["buurten"]
-    payloads = geojson_payloads(html_nl)
-    buurt_fc = next(
-        p
-        for p in payloads
-        if len(p["features"]) == len(b) and "tip" in p["features"][0]["properties"]
-    )
+    features = layer(doc, "buurten")["data"]["features"]
     shown = (b["n_small_scale"] >= 5).to_numpy()
     values = b["jobs_small_scale_per_km2"].to_numpy()
     breaks = np.array(_style.class_breaks(values[shown], k=5))
     colours = _style.choropleth_colours(5)
-    for k, feature in enumerate(buurt_fc["features"]):
+    assert len(breaks) == 5
+    for k, feature in enumerate(features):
         fill = feature["properties"]["style"]["fillColor"]
         if shown[k]:
             assert fill == colours[int(np.searchsorted(breaks, values[k]))]
         else:
-            assert fill not in colours
-    assert len(payloads) == 5  # buurten, hexagons, search zones, wijken, candidates
+            assert fill == _style.SUPPRESSED_FILL
 
 
-def test_suppressed_buurt_shows_less_than_threshold(html_nl: str, data: dict) -> None:
+def test_suppressed_buurt_shows_less_than_threshold(doc: dict, data: dict) -> None:
     b = data["buurten"]
     k = int(np.flatnonzero(b["n_establishments"] < 5)[0])
-    tip = next(
-        f["properties"]["tip"]
-        for p in geojson_payloads(html_nl)
-        for f in p["features"]
-        if b["buurt_code"].iloc[k] in f["properties"].get("tip", "")
-    )
+    tip = layer(doc, "buurten")["data"]["features"][k]["properties"]["tip"]
     assert "&lt; 5" in tip
-    # Neither its count nor its jobs appear in its tooltip.
     assert f"<td>{int(b['n_establishments'].iloc[k])}</td>" not in tip
-    assert format_number(b["jobs_small_scale_per_km2"].iloc[k], language="nl") not in tip
-    # A buurt above the threshold shows its real count.
+    assert number(b["jobs_small_scale_per_km2"].iloc[k]) not in tip
     big = int(np.argmax(b["n_establishments"].to_numpy()))
-    big_tip = next(
-        f["properties"]["tip"]
-        for p in geojson_payloads(html_nl)
-        for f in p["features"]
-        if b["buurt_code"].iloc[big] in f["properties"].get("tip", "")
-    )
-    assert f"<td>{int(b['n_establishments'].iloc[big])}</td>" in big_tip
+    big_tip = layer(doc, "buurten")["data"]["features"][big]["properties"]["tip"]
+    assert f"<td>{number(b['n_establishments'].iloc[big])}</td>" in big_tip
 
 
-def test_only_significant_hexagons_with_suppressed_counts(html_nl: str, data: dict) -> None:
+def test_hidden_cell_of_a_shown_buurt_is_less_than_threshold(data: dict, tmp_path: Path) -> None:
+    """A PublicFrame can hide one cell (e.g. a small zzp count) of a buurt that is shown."""
+    public = public_areas(data["buurten"], min_count=5)
+    k = int(np.argmax(data["buurten"]["n_establishments"].to_numpy()))
+    hidden = public.hidden.copy()
+    hidden["n_zzp"] = False
+    hidden.iloc[k, hidden.columns.get_loc("n_zzp")] = True
+    frame = public.data.copy()
+    frame["n_zzp"] = frame["n_zzp"].astype(float).mask(hidden["n_zzp"])
+    source = MapData(buurten=PublicFrame(frame, hidden))
+    tip = layer(page_data(write(tmp_path, source)), "buurten")["data"]["features"][k]
+    assert "<th>Zzp&#x27;ers</th><td>&lt; 5</td>" in tip["properties"]["tip"]
+
+
+def test_only_significant_publishable_hexagons(doc: dict, data: dict) -> None:
     h = data["hexagons"]
-    significant = h[h["gi_class"] != "ns"]
-    hex_fc = next(
-        p
-        for p in geojson_payloads(html_nl)
-        if "Gi*-klasse" in p["features"][0]["properties"]["tip"]
-    )
-    assert len(hex_fc["features"]) == len(significant)
-    fills = {f["properties"]["style"]["fillColor"] for f in hex_fc["features"]}
-    assert fills == {_style.HOTSPOT_COLOURS[c] for c in set(significant["gi_class"])}
-    n_less = sum("&lt; 5" in f["properties"]["tip"] for f in hex_fc["features"])
-    expected = int((significant["suppressed"] | (significant["count_small_scale"] < 5)).sum())
-    assert n_less == expected
+    public = public_areas(h, min_count=5)
+    drawn = public.data["gi_class"].notna() & (public.data["gi_class"] != "ns")
+    features = layer(doc, "hotspots")["data"]["features"]
+    assert len(features) == int(drawn.sum()) > 0
+    assert int(((h["gi_class"] != "ns") & h["suppressed"]).sum()) > 0  # some were left out
+    fills = {f["properties"]["style"]["fillColor"] for f in features}
+    assert fills == {_style.HOTSPOT_COLOURS[c] for c in set(public.data.loc[drawn, "gi_class"])}
+    small = public.data.loc[drawn, "count_small_scale"] < 5
+    n_less = sum("&lt; 5" in f["properties"]["tip"] for f in features)
+    assert n_less == int(small.sum())
 
 
-def test_candidate_popup_score_bars_and_rank(html_nl: str, data: dict) -> None:
+def _site(doc: dict, data: dict, rank: int) -> dict:
     c = data["candidates"]
-    site_fc = next(
-        p for p in geojson_payloads(html_nl) if "popup" in p["features"][0]["properties"]
-    )
-    feats = site_fc["features"]
-    assert len(feats) == len(c)
-    # Drawn best last; top 10 carry their rank as label and class name.
-    assert feats[-1]["properties"]["style"]["className"] == "ag-site ag-site-rank-1"
-    labels = [f["properties"]["label"] for f in feats if f["properties"]["label"]]
-    assert sorted(int(v) for v in labels) == list(range(1, 11))
+    position = int(np.flatnonzero(c["rank"].to_numpy() == rank)[0])
+    return layer(doc, "sites")["data"]["features"][position]["properties"]
+
+
+def test_site_popup_score_stability_weights_and_raw_values(doc: dict, data: dict) -> None:
+    c = data["candidates"]
     top = c.loc[c["rank"] == 1].iloc[0]
-    popup = feats[-1]["properties"]["popup"]
-    assert f"Score {format_number(top['score'], decimals=2)}" in popup
-    assert f"{format_number(top['p_top_k'] * 100)} %" in popup
+    props = _site(doc, data, 1)
+    popup = props["popup"]
+    assert props["top"] and props["rank"] == 1
+    assert f"Score {number(top['score'], 2)} (van 0 tot 1)" in popup
+    words = {"always": "Altijd in de top 10", "sometimes": "Soms in de top 10", "never": "Nooit"}
+    assert words[top["stability"]] in popup
+    assert "gevoelig voor de gewichten" not in popup
     for crit in CRITERIA:
         width = round(top[f"{crit}_norm"] * 100)
         assert f'<span style="width:{width}%"></span>' in popup
-    assert "Vraag op loopafstand" in popup and "25 %" in popup
-    excluded = next(f for f in feats if "ag-site-excluded" in f["properties"]["style"]["className"])
-    assert "Uitgesloten: kleiner dan 100 m²" in excluded["properties"]["popup"]
-    assert excluded["properties"]["style"]["fillColor"] == _style.SITE_EXCLUDED
+        assert f"<td>{number(top[f'weight_{crit}'] * 100)} %</td>" in popup
+    # The weights shown are the normalised ones and add up to 100 %.
+    shown = [int(v) for v in re.findall(r"<td>(\d+) %</td>", popup)]
+    assert abs(sum(shown) - 100) <= len(CRITERIA) / 2
+    # Raw values with their unit; a demand count below the threshold is "< 5".
+    assert '<div class="ag-raw">&lt; 5 vestigingen</div>' in popup
+    assert "Vraag op loopafstand" in popup and "m²" in popup and "m2" not in popup
+    excluded = next(f["properties"] for f in layer(doc, "sites")["data"]["features"]
+                    if f["properties"]["rank"] is None)  # fmt: skip
+    assert "Uitgesloten: kleiner dan 100 m²" in excluded["popup"]
+    assert excluded["colour"] == _style.SITE_EXCLUDED
 
 
-def test_english_labels(data: dict, tmp_path: Path) -> None:
-    out = make_map(
-        **map_inputs(data),
-        settings=load_settings(),
-        out_path=tmp_path / "map.html",
-        language="en",
-        generated="2025-03-04",
+def test_stability_words_follow_the_column(doc: dict, data: dict) -> None:
+    c = data["candidates"]
+    for _, row in c[c["rank"].notna()].iterrows():
+        popup = _site(doc, data, int(row["rank"]))["popup"]
+        expected = {"always": "Altijd in de top 10", "sometimes": "Soms in de top 10",
+                    "never": "Nooit in de top 10"}[row["stability"]]  # fmt: skip
+        assert expected in popup, (row["site_id"], row["stability"])
+
+
+def test_weights_that_do_not_sum_to_one_are_rescaled_and_said(data: dict, tmp_path: Path) -> None:
+    settings = load_settings()
+    weights = settings.sites.weights
+    doubled = settings.replace("sites", weights=type(weights)(**{
+        c: getattr(weights, c) * 2 for c in CRITERIA}))  # fmt: skip
+    page = write(tmp_path, public_source(data), doubled)
+    total = number(sum(getattr(weights, c) for c in CRITERIA) * 200)
+    assert f"De ingestelde gewichten tellen op tot {total} %" in page
+    assert sum(getattr(weights, c) for c in CRITERIA) == pytest.approx(1.0)  # the defaults
+    assert "De ingestelde gewichten tellen op tot" not in write(tmp_path, public_source(data))
+
+
+def test_english_map(data: dict, tmp_path: Path) -> None:
+    page = write(tmp_path, public_source(data), language="en")
+    doc = page_data(page)
+    assert layer(doc, "density-all_count")["name"] == (
+        "Density: all establishments (establishments per km²)"
     )
-    page = out.read_text(encoding="utf-8")
-    for text in [
-        "No basemap",
-        "Neighbourhoods: Small-scale jobs per km² of land",
-        "Districts (outlines)",
-        "Candidate sites (top 10 highlighted)",
-        "Map made on 4 March 2025",
-        "Small-scale economy in Almere",
-        "Demand within walking distance",
-    ]:
-        assert in_page(text, page), text
-    for dutch in ["Geen achtergrond", "Kandidaatlocaties", "Legenda", "Kaart gemaakt op"]:
+    for text in ["Unit: establishments per km²", "Map made on 4 March 2025",
+                 "Small-scale economy in Almere", "Demand within walking distance",
+                 "How do I read this map?", "Source: CBS, Kadaster"]:  # fmt: skip
+        assert text in page, text
+    for dutch in ["Geen achtergrond", "Kandidaatlocaties", "vestigingen per km", "Legenda",
+                  "Kaart gemaakt op", "Altijd in de top", "Bron: CBS"]:  # fmt: skip
         assert dutch not in page, dutch
-    # English number format: thousands with a comma, decimals with a point.
     b = data["buurten"]
     shown = b.loc[b["n_small_scale"] >= 5, "jobs_small_scale_per_km2"].to_numpy()
     for upper in _style.class_breaks(shown, k=5):
-        assert f"– {format_number(upper, language='en')}" in page
+        assert f"– {number(upper, 0, 'en')}" in page
 
 
 def test_language_from_settings(data: dict, tmp_path: Path) -> None:
     settings = load_settings().replace("map", language="en")
-    page = make_map(**map_inputs(data), settings=settings, out_path=tmp_path / "m.html").read_text(
-        encoding="utf-8"
-    )
-    assert "No basemap" in page
+    assert "No basemap" in write(tmp_path, public_source(data), settings)
 
 
 def test_unknown_indicator_is_a_config_error(data: dict, tmp_path: Path) -> None:
-    # Refused where the settings are made, before any map is drawn.
     with pytest.raises(ConfigError, match="jobs_per_hectare.*Fix"):
         settings = load_settings().replace("map", indicator="jobs_per_hectare")
-        make_map(**map_inputs(data), settings=settings, out_path=tmp_path / "m.html")
+        write(tmp_path, public_source(data), settings)
 
 
-def test_other_indicator_share_in_percent(data: dict, tmp_path: Path) -> None:
+def test_share_indicator_in_percent(data: dict, tmp_path: Path) -> None:
     b = data["buurten"].copy()
     b["share_n_home_based"] = b["n_home_based"] / b["n_home_based"].sum()
     settings = load_settings().replace("map", indicator="share_n_home_based", classes=3)
-    inputs = map_inputs(data) | {"buurten": b}
-    page = make_map(**inputs, settings=settings, out_path=tmp_path / "m.html").read_text(
-        encoding="utf-8"
-    )
+    page = write(tmp_path, MapData.of(public_areas(b, min_count=5)), settings)
     assert "Aandeel in stadstotaal: bedrijven aan huis" in page
-    shown = (b["n_home_based"] >= 5).to_numpy()
+    shown = (b["n_home_based"] >= 5).to_numpy() & ~b["suppressed"].to_numpy()
     breaks = _style.class_breaks(b["share_n_home_based"].to_numpy()[shown] * 100, k=3)
-    assert f"– {format_number(breaks[-1], decimals=1)} %" in page
+    assert f"– {number(breaks[-1], 1)} %" in page
+
+
+def test_tables_and_search_index(doc: dict, data: dict) -> None:
+    sites, buurten = doc["tables"]
+    c = data["candidates"]
+    assert [r["cells"][0] for r in sites["rows"]] == [str(r) for r in range(1, 12)]
+    assert len(buurten["rows"]) == len(data["buurten"])
+    small = int(np.flatnonzero(data["buurten"]["n_establishments"] < 5)[0])
+    assert "< 5" in buurten["rows"][small]["cells"]
+    labels = {(e["label"], e["layer"]) for e in doc["search"]}
+    assert ("Buurt 4", "buurten") in labels and ("Stad Oost", "wijken") in labels
+    assert (c["name"].iloc[0], "sites") in labels
 
 
 # --------------------------------------------------------------------------------------------
-# Safety
+# Safety and privacy
 # --------------------------------------------------------------------------------------------
 
 
-def test_data_strings_are_escaped(html_nl: str) -> None:
+def test_data_strings_are_escaped(html_nl: str, doc: dict) -> None:
+    document = re.search(r'id="ag-data">(.*?)</script>', html_nl, re.S)
+    assert document
+    outside = html_nl.replace(document.group(1), "")
     for raw in [EVIL, EVIL_IMG, "${alert(3)}", "<img"]:
-        assert raw not in html_nl, raw
-    texts = [
+        assert raw not in outside, raw
+    # Inside the data document names are JSON strings (set as text by page.js) and no "<"
+    # can close the script.
+    assert "<" not in document.group(1)
+    # Only the page's own scripts: the data document, Leaflet and page.js.
+    assert html_nl.count("<script") == 3 and html_nl.count("</script>") == 3
+    markup = [
         v
-        for p in geojson_payloads(html_nl)
-        for f in p["features"]
+        for spec in doc["layers"]
+        if "data" in spec
+        for f in spec["data"]["features"]
         for k, v in f["properties"].items()
-        if isinstance(v, str)
+        if isinstance(v, str) and k in ("tip", "popup", "label")
     ]
-    joined = "\n".join(texts)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in joined  # buurt tooltip, site popup
+    joined = "\n".join(markup)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in joined
     assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in joined
-    assert "&#96;&#36;{alert(3)}&#96;" in joined  # wijk label: no JS template injection
-    for text in texts:
-        # No tag in any property other than the ones the map builds itself.
+    assert "&#96;&#36;{alert(3)}&#96;" in joined
+    for text in markup:
         tags = set(re.findall(r"<\s*([a-zA-Z]+)", text))
         assert tags <= {"div", "span", "table", "tr", "th", "td", "b", "p"}, tags
 
 
-def test_escaping_would_be_needed(data: dict, tmp_path: Path) -> None:
-    """Folium's own tooltip pastes property values unescaped: the reason we build our own."""
-    m = folium.Map()
-    feature = {
-        "type": "Feature",
-        "properties": {"name": EVIL_IMG},
-        "geometry": {"type": "Point", "coordinates": [5.2, 52.37]},
-    }
-    collection = {"type": "FeatureCollection", "features": [feature]}
-    folium.GeoJson(collection, tooltip=folium.GeoJsonTooltip(["name"])).add_to(m)
-    page = m.get_root().render()
-    assert "div.innerHTML=table" in page.replace(" ", "")  # raw HTML into innerHTML
-
-
-# --------------------------------------------------------------------------------------------
-# Privacy
-# --------------------------------------------------------------------------------------------
-
-
 def _pairs(text: str) -> np.ndarray:
-    """Every pair of numbers written as ``a, b`` (GeoJSON and Leaflet coordinates), both orders."""
+    """Every pair of numbers written as ``a, b`` or ``[a,b]``, both orders."""
     found = re.findall(r"(?=(?<![\d.])(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?))", text)
     pairs = np.array(found, dtype=float).reshape(-1, 2)
     return np.vstack([pairs, pairs[:, ::-1]])
 
 
-def _near_sorted(sorted_values: np.ndarray, queries: np.ndarray, tol: float) -> np.ndarray:
-    if sorted_values.size == 0:
-        return np.zeros(queries.shape, dtype=bool)
-    i = np.clip(np.searchsorted(sorted_values, queries), 1, sorted_values.size - 1)
-    return (
-        np.minimum(np.abs(sorted_values[i] - queries), np.abs(sorted_values[i - 1] - queries))
-        <= tol
-    )
-
-
-def _ring_vertices(page: str) -> set[tuple[float, float]]:
-    """Vertices of every (multi)polygon and line in the GeoJSON the page embeds."""
+def _vertices(page: str) -> set[tuple[float, float]]:
+    """Vertices of every polygon and line the page draws (hexagon corners, boundaries)."""
     out: set[tuple[float, float]] = set()
-    for collection in geojson_payloads(page):
-        for feature in collection["features"]:
-            geometry = feature["geometry"]
-            if geometry["type"] in ("Point", "MultiPoint"):
+    match = re.search(r'<script type="application/json" id="ag-data">(.*?)</script>', page, re.S)
+    if not match:
+        return out
+    for spec in json.loads(match.group(1))["layers"]:
+        for feature in spec.get("data", {}).get("features", []):
+            if feature["geometry"]["type"] in ("Point", "MultiPoint"):
                 continue
-            flat = np.array(re.findall(r"-?\d+\.?\d*", json.dumps(geometry["coordinates"])))
-            out.update(map(tuple, flat.astype(float).reshape(-1, 2)))
-    return out
+            flat = re.findall(r"-?\d+\.?\d*", json.dumps(feature["geometry"]["coordinates"]))
+            out.update(map(tuple, np.array(flat, dtype=float).reshape(-1, 2)))
+    return out | {(b, a) for a, b in out}
 
 
 def coordinate_leaks(page: str, businesses: gpd.GeoDataFrame) -> list[int]:
     """Positions (0-based) of businesses whose location can be read from ``page``.
 
-    A location leaks when its coordinates are written as a pair within 1 m: in WGS 84 (lat, lon
-    or lon, lat, at 1e-5 degrees or finer; folium writes what it is given, the map rounds to
-    1e-5) or in RD New; or when its RD x and y, rounded to 1 m, both appear anywhere as numbers.
-    Embedded images (base64) are left out of the search, and so are the vertices of polygons and
-    lines: with every coordinate on a 1e-5 degree grid, some hexagon corner lies within a metre of
-    a few homes by chance (3 of about 8,000 in the demo data), and a hexagon corner or a buurt
-    boundary tells nothing about a home. Points and markers are what could show a business.
+    A location leaks when its coordinates appear as a pair within 1 m, in WGS 84 (either
+    order) or RD New, or when its RD x and y (to 1 m) both appear as numbers. Images (base64)
+    and the vertices of polygons and lines are left out: a hexagon corner within a metre of a
+    home by chance tells nothing about it; points are what could show a business.
     """
     from scipy.spatial import cKDTree
 
     text = re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", page)
-    pairs = _pairs(text)
-    vertices = _ring_vertices(page)
-    vertices |= {(b, a) for a, b in vertices}
-    pairs = np.array([p for p in pairs if tuple(p) not in vertices]).reshape(-1, 2)
+    vertices = _vertices(page)
+    pairs = np.array([p for p in _pairs(text) if tuple(p) not in vertices]).reshape(-1, 2)
     lonlat = businesses.to_crs("EPSG:4326").get_coordinates().to_numpy()
     rd = businesses.get_coordinates().to_numpy()
     leak = np.zeros(len(businesses), dtype=bool)
     if len(pairs):
         tree = cKDTree(pairs)
-        # 1e-5 degrees is 1.1 m north-south and 0.7 m east-west at 52.4 degrees north.
         leak |= np.isfinite(tree.query(lonlat, distance_upper_bound=1e-5)[0])
         leak |= np.isfinite(tree.query(rd, distance_upper_bound=1.0)[0])
     numbers = np.sort(np.array(re.findall(r"(?<![\d.])-?\d+(?:\.\d+)?", text), dtype=float))
-    leak |= _near_sorted(numbers, rd[:, 0], 0.5) & _near_sorted(numbers, rd[:, 1], 0.5)
+
+    def near(queries: np.ndarray) -> np.ndarray:
+        i = np.clip(np.searchsorted(numbers, queries), 1, numbers.size - 1)
+        return np.minimum(np.abs(numbers[i] - queries), np.abs(numbers[i - 1] - queries)) <= 0.5
+
+    if numbers.size > 1:
+        leak |= near(rd[:, 0]) & near(rd[:, 1])
     return np.flatnonzero(leak).tolist()
 
 
@@ -554,27 +365,16 @@ def test_no_home_based_business_location_in_html(html_nl: str, data: dict) -> No
 
 
 def test_leak_scanner_finds_a_leak(html_nl: str, data: dict) -> None:
-    """The scanner above can fail: a point drawn with folium, or written in RD, is caught."""
+    """The scanner can fail: a point written in WGS 84, in RD or as a GeoJSON point is caught."""
     homes = data["businesses"][data["businesses"]["home_based"]]
-    lon, lat = homes.to_crs("EPSG:4326").get_coordinates().to_numpy()[3]
-    m = folium.Map()
-    folium.CircleMarker([lat, lon]).add_to(m)
-    assert coordinate_leaks(m.get_root().render(), homes) == [3]
+    lonlat = homes.to_crs("EPSG:4326").get_coordinates().to_numpy()
+    lon, lat = lonlat[3]
+    assert coordinate_leaks(html_nl + f"L.circleMarker([{lat:.6f}, {lon:.6f}])", homes) == [3]
     x, y = homes.get_coordinates().to_numpy()[7]
     assert coordinate_leaks(html_nl + f"[{x:.2f}, {y:.2f}]", homes) == [7]
-    lon, lat = homes.to_crs("EPSG:4326").get_coordinates().to_numpy()[11]
-    assert coordinate_leaks(html_nl + f"[[{lon:.6f}, {lat:.6f}]]", homes) == [11]
-    # A business drawn as a GeoJSON point, rounded to 1e-5 degrees as the map rounds.
-    lon, lat = np.round(homes.to_crs("EPSG:4326").get_coordinates().to_numpy()[13], 5)
-    m = folium.Map()
-    point = {"type": "Point", "coordinates": [lon, lat]}
-    folium.GeoJson(
-        {
-            "type": "FeatureCollection",
-            "features": [{"type": "Feature", "properties": {}, "geometry": point}],
-        }
-    ).add_to(m)
-    assert coordinate_leaks(m.get_root().render(), homes) == [13]
+    lon, lat = np.round(lonlat[13], 5)
+    point = json.dumps({"type": "Point", "coordinates": [lon, lat]})
+    assert coordinate_leaks(html_nl + point, homes) == [13]
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,77 +382,161 @@ def test_leak_scanner_finds_a_leak(html_nl: str, data: dict) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_density_overlay_is_warped_and_coloured(html_nl: str, data: dict) -> None:
+def test_density_overlay_is_warped_masked_and_coloured(doc: dict, data: dict) -> None:
     pil = pytest.importorskip("PIL.Image")
-    match = re.search(
-        r'L\.imageOverlay\(\s*"data:image/png;base64,([^"]+)",\s*(\[\[.*?\]\])', html_nl, re.S
-    )
-    assert match, "no image overlay"
-    image = np.asarray(pil.open(io.BytesIO(base64.b64decode(match.group(1)))).convert("RGBA"))
-    (south, west), (north, east) = json.loads(match.group(2))
-    with rasterio.open(data["density_tif"]) as src:
-        from rasterio.warp import transform_bounds
+    spec = layer(doc, "density-all_count")
+    image = np.asarray(pil.open(io.BytesIO(base64.b64decode(spec["url"].split(",", 1)[1]))))
+    (south, west), (north, east) = spec["bounds"]
+    from rasterio.warp import transform_bounds
 
-        w, s, e, n = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
-    # Bounds in lat/lon match the GeoTIFF's extent (the Mercator grid adds at most a cell).
+    grid = data["surface"].grid
+    w, s, e, n = transform_bounds("EPSG:28992", "EPSG:4326", *grid.bounds)
     assert south == pytest.approx(s, abs=1e-3) and north == pytest.approx(n, abs=1e-3)
     assert west == pytest.approx(w, abs=1e-3) and east == pytest.approx(e, abs=1e-3)
     alpha = image[..., 3]
-    assert alpha[0, :].max() == 0  # the nodata strip along the north edge is transparent
-    assert alpha.mean() > 100  # most of the surface is coloured
-    # The densest pixel carries the ramp's top colour.
+    assert alpha[0, :].max() == 0  # the strip the privacy mask hides is transparent
+    assert alpha.mean() > 100
+    # The display range is the surface's own (the same as QGIS): its top colour is present.
     top = _style.DENSITY_RAMP[-1][1]
     rgb = np.array([int(top[k : k + 2], 16) for k in (1, 3, 5)])
-    distance = np.abs(image[..., :3].astype(int) - rgb).sum(axis=2)
-    assert distance.min() <= 6
+    assert np.abs(image[..., :3].astype(int) - rgb).sum(axis=2).min() <= 6
+
+
+def test_density_legend_ticks_use_the_display_range(html_nl: str, data: dict) -> None:
+    vmax = data["surface"].display_range[1]
+    digits = 0 if vmax >= 100 else 1 if vmax >= 10 else 2
+    assert f"<span>≥ {number(vmax, digits)}</span>" in html_nl
+    assert f"<span>{number(vmax / 2, digits)}</span>" in html_nl
 
 
 # --------------------------------------------------------------------------------------------
-# Self-contained mode
+# Offline: Leaflet inlined by default
 # --------------------------------------------------------------------------------------------
 
 
-def test_self_contained_without_assets_says_make_assets(data: dict, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="make assets"):
-        make_map(
-            **map_inputs(data),
-            settings=load_settings(),
-            out_path=tmp_path / "m.html",
-            self_contained=True,
-            assets_dir=tmp_path / "empty",
-        )
+def test_leaflet_is_inlined_by_default(html_nl: str) -> None:
+    assert not re.findall(r"<script[^>]+src=", html_nl)
+    assert not re.findall(r"<link[^>]+href=", html_nl)
+    assert "Leaflet 1.9.3" in html_nl
+    assert "url(images/" not in html_nl
+    assert "sourceMappingURL" not in html_nl
 
 
-@pytest.fixture(scope="session")
-def leaflet_assets() -> Path:
+def test_without_local_leaflet_the_map_says_so(
+    data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_assets, "_xstatic_dir", lambda: None)
+    monkeypatch.setattr(_assets, "NPM_DIR", tmp_path / "none")
+    result = make_map(public_source(data), load_settings(), tmp_path / "m.html")
+    assert len(result.notes) == 1 and "XStatic-Leaflet" in result.notes[0]
+    page = result.path.read_text(encoding="utf-8")
+    assert re.findall(r'<script src="https://cdn[^"]+/leaflet.js"', page)
+    assert result.notes[0] in page_data(page)["notes"]
+    with pytest.raises(InputError, match="Leaflet.*Fix: .*XStatic-Leaflet"):
+        make_map(public_source(data), load_settings(), tmp_path / "m.html",
+                 MapOptions(self_contained=True))  # fmt: skip
+
+
+def test_npm_leaflet_is_used_when_the_package_is_missing(
+    data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from conftest import require
 
-    require(
-        (ASSETS / "leaflet" / "dist" / "leaflet.js").is_file(),
-        "Leaflet assets are not installed in build/web (run `make assets`)",
-    )
-    return ASSETS
-
-
-def test_self_contained_inlines_leaflet(data: dict, tmp_path: Path, leaflet_assets: Path) -> None:
-    out = make_map(
-        **map_inputs(data),
-        settings=load_settings().replace("map", self_contained=True),
-        out_path=tmp_path / "m.html",
-        assets_dir=leaflet_assets,
-    )
-    page = out.read_text(encoding="utf-8")
-    assert not re.findall(r"<script[^>]+src=", page)
-    assert not re.findall(r"<link[^>]+href=", page)
-    assert "Leaflet 1.9.3" in page  # the inlined library's banner
-    assert "url(images/" not in page  # stylesheet images inlined as data URIs
-    assert "sourceMappingURL" not in page
-    # "No basemap" is the base layer shown on opening: the tile layers are not added to the map.
-    tile_vars = re.findall(r"var (tile_layer_\w+) = L\.tileLayer", page)
-    assert len(tile_vars) == 2
-    for var in tile_vars:
-        assert f"{var}.addTo(" not in page
+    npm = ROOT / "build" / "web" / "node_modules"
+    require((npm / "leaflet" / "dist" / "leaflet.js").is_file(), "no `make assets` Leaflet")
+    monkeypatch.setattr(_assets, "_xstatic_dir", lambda: None)
+    result = make_map(public_source(data), load_settings(), tmp_path / "m.html",
+                      MapOptions(assets_dir=npm))  # fmt: skip
+    assert result.notes == ()
+    assert "Leaflet 1.9.3" in result.path.read_text(encoding="utf-8")
 
 
 def test_html_size_small(html_nl: str) -> None:
     assert len(html_nl.encode("utf-8")) < 1_000_000
+
+
+# --------------------------------------------------------------------------------------------
+# Degenerate inputs: never a crash, always an honest legend
+# --------------------------------------------------------------------------------------------
+
+
+def _buurten_only(frame: pd.DataFrame) -> MapData:
+    return MapData.of(public_areas(frame, min_count=5))
+
+
+def test_everything_suppressed_says_too_few(data: dict, tmp_path: Path) -> None:
+    b = data["buurten"].copy()
+    b["suppressed"] = True
+    page = write(tmp_path, _buurten_only(b))
+    assert "te weinig om te tonen" in page
+    fills = {
+        f["properties"]["style"]["fillColor"]
+        for f in layer(page_data(page), "buurten")["data"]["features"]
+    }
+    assert fills == {_style.SUPPRESSED_FILL}
+    assert "too few to show" in write(tmp_path, _buurten_only(b), language="en")
+
+
+def test_one_class_layer(data: dict, tmp_path: Path) -> None:
+    b = data["buurten"].copy()
+    b["jobs_small_scale_per_km2"] = 42.0
+    b["n_small_scale"] = 50.0
+    b["suppressed"] = False
+    doc = page_data(write(tmp_path, _buurten_only(b)))
+    fills = {
+        f["properties"]["style"]["fillColor"] for f in layer(doc, "buurten")["data"]["features"]
+    }
+    assert fills == {_style.choropleth_colours(1)[0]}
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5])
+def test_few_buurten_and_nothing_else(data: dict, tmp_path: Path, n: int) -> None:
+    b = data["buurten"].iloc[:n]
+    doc = page_data(write(tmp_path, _buurten_only(b)))
+    assert len(layer(doc, "buurten")["data"]["features"]) == n
+    assert [t["id"] for t in doc["tables"]] == ["buurten"]
+    south, west = doc["bounds"][0]
+    assert np.isfinite([south, west]).all()
+
+
+def test_no_hexagons_candidates_or_zones(data: dict, tmp_path: Path) -> None:
+    empty = data["candidates"].iloc[:0]
+    source = MapData.of(public_areas(data["buurten"], min_count=5),
+                        hexagons=data["hexagons"].assign(gi_class="ns"), candidates=empty,
+                        search_zones=data["search_zones"].iloc[:0])  # fmt: skip
+    ids = [spec["id"] for spec in page_data(write(tmp_path, source))["layers"]]
+    assert ids == ["buurten", "outline"]
+
+
+def test_density_surface_with_nothing_shown(data: dict, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    surface = replace(data["surface"], shown=np.zeros_like(data["surface"].shown))
+    source = MapData.of(data["buurten"], density={"all_count": surface})
+    page = write(tmp_path, source)
+    assert 'data-layer="density-all_count"' in page and "te weinig om te tonen" in page
+
+
+def test_null_land_area_and_inhabitants(data: dict, tmp_path: Path) -> None:
+    b = data["buurten"].copy()
+    b.loc[b.index[:3], ["inhabitants", "jobs_small_scale_per_km2"]] = np.nan
+    doc = page_data(write(tmp_path, _buurten_only(b)))
+    tips = [f["properties"]["tip"] for f in layer(doc, "buurten")["data"]["features"][:3]]
+    assert all("geen gegevens" in t or "&lt; 5" in t for t in tips)
+
+
+# --------------------------------------------------------------------------------------------
+# The house rules: small files and functions, every text in the catalogue
+# --------------------------------------------------------------------------------------------
+
+
+def test_map_files_and_functions_are_small() -> None:
+    for path in sorted(WEBMAP.rglob("*")):
+        if path.suffix in (".py", ".js", ".css", ".html"):
+            lines = path.read_text(encoding="utf-8").count("\n")
+            assert lines <= 600, f"{path.name}: {lines} lines"
+        if path.suffix == ".py":
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef):
+                    length = (node.end_lineno or node.lineno) - node.lineno + 1
+                    assert length <= 60, f"{path.name}:{node.name} has {length} lines"

@@ -1,36 +1,42 @@
-"""The self-contained map in a real browser: Debian's headless Chromium driven by Playwright.
+"""The default map in a real browser (Debian's headless Chromium via Playwright), offline.
 
-Every request other than the file itself is blocked, which proves the map needs no network.
-Prints the load time and leaves a screenshot in the test's temporary folder.
+Every request other than the file itself is blocked. At four viewports (phone, tablet, laptop,
+wide screen) the map must render, open on the whole study area, keep its top-10 markers apart,
+keep every hover card and popup clear of the panel and the controls, and offer touch targets of
+at least 40 px. Screenshots of the whole city and of an open popup go to build/screenshots/.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from test_webmap import EVIL, build_inputs, map_inputs
+from browser_checks import (
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    VIEWPORTS,
+    collisions,
+    hover_every_buurt,
+    legends_follow_layers,
+    only_basemap_asked_the_network,
+    open_panel,
+    opening_view_fits,
+    popups_of_top_sites,
+    real_errors,
+    search_and_show,
+    small_touch_targets,
+    visit,
+)
+from webmap_data import EVIL_IMG, build_inputs, public_source
 
-from almere_gis.outputs.webmap import make_map
+from almere_gis.outputs.webmap import MapOptions, make_map
+from almere_gis.outputs.webmap import assets as _assets
 from almere_gis.settings import load_settings
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:Numba not installed:UserWarning"),
-]
-
-ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "build" / "web" / "node_modules"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
 ]
 
 
@@ -46,113 +52,145 @@ def browser(chromium_path: Path):
 
 
 @pytest.fixture(scope="module")
-def offline_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import require
+def data() -> dict:
+    return build_inputs()
 
-    require(
-        (ASSETS / "leaflet" / "dist" / "leaflet.js").is_file(),
-        "Leaflet assets are not installed in build/web (run `make assets`)",
-    )
-    tmp = tmp_path_factory.mktemp("webmap_browser")
+
+@pytest.fixture(scope="module")
+def default_map(data: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The map exactly as a run writes it: default options, nothing asked for offline."""
+    out = tmp_path_factory.mktemp("webmap_browser") / "kaart.html"
     return make_map(
-        **map_inputs(build_inputs(tmp)),
-        settings=load_settings(),
-        out_path=tmp / "kaart.html",
-        self_contained=True,
-        generated=date(2025, 3, 4),
-        assets_dir=ASSETS,
-    )
+        public_source(data), load_settings(), out, MapOptions(generated=date(2025, 3, 4))
+    ).path
 
 
-def test_offline_map_in_chromium(browser, offline_map: Path, tmp_path: Path) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors: list[str] = []
-    requested: list[str] = []
-    dialogs: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+@pytest.mark.parametrize("size", VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
+def test_layout_at_every_viewport(browser, default_map: Path, size: tuple[int, int]) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = f"testkaart_{size[0]}x{size[1]}"
+    with visit(browser, default_map, size) as seen:
+        page = seen.page
+        assert page.locator(".ag-buurten-pane path, .leaflet-ag-buurten-pane path").count() == 9
+        assert "Achtergrondkaart niet beschikbaar" in page.locator("#ag-notices").inner_text()
+        assert page.locator("#ag-notices").is_visible()
+        fits, how = opening_view_fits(page)
+        assert fits, how
+        assert len(page.locator(".ag-top").all()) == 10
+        assert collisions(page) == []
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        checked, problems = hover_every_buurt(page)
+        assert checked == 9 and problems == []
+        n, problems = popups_of_top_sites(page, SCREENSHOTS / f"{name}_popup.png")
+        assert n == 10 and problems == []
+        assert small_touch_targets(page) == []
+        open_panel(page)
+        assert small_touch_targets(page) == []
+        assert real_errors(seen) == [] and seen.dialogs == []
+        assert only_basemap_asked_the_network(seen), seen.requested
 
-    def on_dialog(dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
 
-    page.on("dialog", on_dialog)
+def test_layers_toggle_their_legends(browser, default_map: Path) -> None:
+    with visit(browser, default_map, (1366, 768)) as seen:
+        assert legends_follow_layers(seen.page) == []
+        assert real_errors(seen) == []
 
-    def block(route) -> None:
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            requested.append(route.request.url)
-            route.abort()
 
-    page.route("**/*", block)
+def test_search_finds_a_buurt_a_wijk_and_a_site(browser, default_map: Path, data: dict) -> None:
+    c = data["candidates"]
+    site = str(c.loc[c["rank"] == 3, "name"].iloc[0])
+    for size in [(1366, 768), (390, 844)]:
+        with visit(browser, default_map, size) as seen:
+            assert "Buurt 4" in search_and_show(seen.page, "buurt 4")
+            assert f"#3 · {site}" in search_and_show(seen.page, site.lower())
+            # A hostile name is found and shown as text, never run.
+            assert f"#2 · {EVIL_IMG}" in search_and_show(seen.page, "<img")
+            open_panel(seen.page)
+            seen.page.locator("#ag-search").fill("Nergensland")
+            assert seen.page.locator(".ag-results").inner_text() == "Niets gevonden"
+            assert seen.dialogs == [] and real_errors(seen) == []
 
-    start = time.perf_counter()
-    page.goto(offline_map.as_uri(), wait_until="load")
-    page.wait_for_selector(".leaflet-control-layers")
-    page.wait_for_selector("path.ag-site-rank-1")
-    load_s = time.perf_counter() - start
-    size_kb = offline_map.stat().st_size / 1024
-    print(f"\nself-contained test map: {size_kb:.0f} kB, loaded in {load_s:.2f} s")
 
-    # Layer control lists the base layers and every overlay.
-    bases = [
-        s.strip() for s in page.locator(".leaflet-control-layers-base label").all_inner_texts()
-    ]
-    overlays = [
-        s.strip() for s in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    ]
-    assert bases == ["Lichte achtergrond (PDOK grijs)", "OpenStreetMap", "Geen achtergrond"]
-    assert page.locator(".leaflet-control-layers-base input").nth(2).is_checked()
-    assert overlays == [
-        "Buurten: Banen in kleinschalige vestigingen per km² land",
-        "Dichtheid (kernel 400 m): alle vestigingen",
-        "Hot spots en cold spots (Gi*)",
-        "Zoekgebieden",
-        "Wijken (grenzen)",
-        "Kandidaatlocaties (top 10 gemarkeerd)",
-    ]
+def test_view_is_in_the_url(browser, default_map: Path) -> None:
+    with visit(browser, default_map, (1366, 768)) as seen:
+        assert seen.page.evaluate("() => location.hash") == ""  # the opening view: no hash yet
+        seen.page.evaluate("() => { agMap.map.setView([52.36, 5.2], 14.5); }")
+        seen.page.wait_for_timeout(400)
+        hash_ = seen.page.evaluate("() => location.hash")
+        zoom, lat, lng = (float(v) for v in hash_.lstrip("#").split("/"))
+        assert zoom == 14.5 and lat == pytest.approx(52.36, abs=1e-4)
+        assert lng == pytest.approx(5.2, abs=1e-4)
+    with visit(browser, default_map, (1366, 768), "#15/52.37000/5.21000") as seen:
+        zoom, lat, lng = seen.page.evaluate(
+            "() => [agMap.map.getZoom(), agMap.map.getCenter().lat, agMap.map.getCenter().lng]"
+        )
+        assert zoom == 15 and lat == pytest.approx(52.37, abs=1e-4)
+        assert lng == pytest.approx(5.21, abs=1e-4)
 
-    # The buurten are drawn: one path per buurt in their pane, coloured.
-    assert page.locator(".leaflet-ag_buurten-pane path").count() == 9
-    # The density overlay shows when switched on.
-    page.locator(".leaflet-control-layers-overlays label").nth(1).click()
-    assert page.locator(".leaflet-ag_kde-pane img").count() == 1
 
-    # Clicking the top candidate opens its popup; its hostile name is shown as text.
-    page.locator("path.ag-site-rank-1").click()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(state="visible")
-    text = popup.inner_text()
-    assert text.startswith(f"#1 · {EVIL}")
-    assert "Score" in text and "Vraag op loopafstand" in text
-    assert popup.locator("script").count() == 0
+def test_tables_sort_and_download(browser, default_map: Path, data: dict) -> None:
+    with visit(browser, default_map, (1366, 768)) as seen:
+        page = seen.page
+        open_panel(page)
+        page.locator("summary", has_text="Tabellen").click()
+        rows = page.locator(".ag-table tbody tr")
+        assert rows.count() == 11
+        assert rows.first.locator("td").first.inner_text() == "1"
+        page.locator(".ag-table th button", has_text="Rang").click()
+        page.locator(".ag-table th button", has_text="Rang").click()
+        assert rows.first.locator("td").first.inner_text() == "11"
+        with page.expect_download() as info:
+            page.locator(".ag-download").click()
+        text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+        lines = text.strip().splitlines()
+        assert lines[0].startswith("Rang;Naam;Soort;Score;Robuustheid")
+        assert lines[1].startswith("11;") and len(lines) == 12
+        page.locator(".ag-tabs button", has_text="Buurten").click()
+        assert page.locator(".ag-table tbody tr").count() == 9
+        assert "< 5" in page.locator(".ag-table tbody").inner_text()
 
-    # Hovering the buurt with the hostile name shows it literally in the tooltip.
-    page.locator(".leaflet-popup-close-button").click()
-    centre = page.evaluate(
-        """() => {
-            const map = Object.values(window).find(v => v instanceof L.Map);
-            let found = null;
-            map.eachLayer(l => {
-                const p = l.feature && l.feature.properties;
-                if (!found && p && p.tip && p.tip.includes('alert(1)') && l.getCenter) {
-                    found = map.latLngToContainerPoint(l.getCenter());
-                }
-            });
-            return found && [found.x, found.y];
-        }"""
-    )
-    assert centre is not None
-    box = page.locator(".leaflet-container").bounding_box()
-    page.mouse.move(box["x"] + centre[0], box["y"] + centre[1])
-    tooltip = page.locator(".leaflet-tooltip.ag-tip", has_text="BU00340001")
-    tooltip.wait_for(state="visible")
-    assert EVIL in tooltip.inner_text()
 
-    page.screenshot(path=str(tmp_path / "kaart.png"))
-    assert (tmp_path / "kaart.png").stat().st_size > 10_000
-    assert dialogs == [], "a data string ran as script"
-    assert requested == [], f"the offline map asked the network for {requested}"
-    assert errors == []
-    page.close()
+def test_english_map_in_the_browser(browser, data: dict, tmp_path: Path) -> None:
+    path = make_map(public_source(data), load_settings(), tmp_path / "map.html",
+                    MapOptions(language="en")).path  # fmt: skip
+    with visit(browser, path, (1366, 768)) as seen:
+        page = seen.page
+        assert "Basemap unavailable" in page.locator("#ag-notices").inner_text()
+        labels = page.locator("#ag-layers label").all_inner_texts()
+        assert "No basemap" in " ".join(labels)
+        page.locator("#ag-layers label", has_text="Density").locator("input").click()
+        assert (
+            "establishments per km²"
+            in page.locator('.ag-legend[data-layer="density-all_count"]').inner_text()
+        )
+        assert real_errors(seen) == []
+
+
+def test_without_local_leaflet_the_page_says_why(
+    browser, data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_assets, "_xstatic_dir", lambda: None)
+    monkeypatch.setattr(_assets, "NPM_DIR", tmp_path / "none")
+    path = make_map(public_source(data), load_settings(), tmp_path / "m.html").path
+    with visit_without_agmap(browser, path) as page:
+        assert "XStatic-Leaflet" in page.locator(".ag-fatal").inner_text()
+        assert "XStatic-Leaflet" in page.locator("#ag-notices").inner_text()
+
+
+def visit_without_agmap(browser, path: Path):
+    """A visit for a page whose map cannot start (no Leaflet offline)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def opened():
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+        )
+        page.goto(path.as_uri(), wait_until="load")
+        try:
+            yield page
+        finally:
+            page.close()
+
+    return opened()

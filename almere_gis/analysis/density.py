@@ -38,6 +38,10 @@ match an exact disk at the rim (cells near the rim can be off by a large fractio
 extent guarantees; the uniform
 kernel's per-cell value then differs from ``1 / (pi r^2)`` by the ratio of the disk's area to
 the number of cell centres inside it.
+
+A large surface (a national extent) is computed in tiles, each binning the points within one
+kernel radius of it, so that memory stays bounded and the seams are exact (``tile_cells``).
+The numerical engine lives in :mod:`._kde`.
 """
 
 from __future__ import annotations
@@ -52,35 +56,15 @@ from typing import Any
 
 import numpy as np
 from affine import Affine
-from scipy import fft as sp_fft
 
 from .._schema import CRS_RD
+from ._kde import Plan, clean_noise, discrete_kernel, oversample_for, surface
 
 log = logging.getLogger("almere_gis")
 
 KERNELS = ("quartic", "triweight", "epanechnikov", "triangular", "uniform")
 OUTPUTS = ("raw", "scaled")
 NODATA = -9999.0
-
-# Integral of the raw shape over the unit disk is pi / _SCALE[k]; the scaled kernel is the raw
-# shape times _SCALE[k] / (pi r^2) so that it integrates to one.
-_SCALE = {"quartic": 3.0, "triweight": 4.0, "epanechnikov": 2.0, "triangular": 3.0, "uniform": 1.0}
-
-# Oversample the binning grid until the radius spans at least this many (fine) cells: linear
-# binning's error falls with (cell / r)^2 and is below 1 % of the maximum for the quartic
-# kernel from about 12 cells (measured against exact evaluation).
-_MIN_RADIUS_CELLS = 16.0
-# The kinked kernels (epanechnikov at the rim, triangular at the centre and the rim) converge
-# more slowly: measured against exact evaluation for a single point (the worst case), the
-# error stays below 1 % of the maximum once the radius spans about 64 fine cells.
-_MIN_RADIUS_CELLS_KINKED = 64.0
-_KINKED = frozenset({"epanechnikov", "triangular"})
-_MAX_OVERSAMPLE = 21
-# Upper bound on the internal fine grid (float64 cells); beyond it the factor is lowered.
-_MAX_FINE_CELLS = 60_000_000
-# FFT round-off is about 1e-16 of the largest value; anything below this fraction of the
-# maximum is noise (or a kernel tail too small to matter) and is set to exactly zero.
-_NOISE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -201,25 +185,6 @@ class DensitySurface:
         return (0.0, float(np.percentile(values, 99)))
 
 
-def _kernel_shape(u2: np.ndarray, kernel: str) -> np.ndarray:
-    """Raw kernel shape for squared relative distances ``u2 = (d / r)^2``; zero beyond 1."""
-    inside = u2 <= 1.0
-    u2c = np.minimum(u2, 1.0)
-    if kernel == "quartic":
-        shape = (1.0 - u2c) ** 2
-    elif kernel == "triweight":
-        shape = (1.0 - u2c) ** 3
-    elif kernel == "epanechnikov":
-        shape = 1.0 - u2c
-    elif kernel == "triangular":
-        shape = 1.0 - np.sqrt(u2c)
-    elif kernel == "uniform":
-        shape = np.ones_like(u2c)
-    else:  # pragma: no cover - checked by the caller
-        raise ValueError(f"unknown kernel {kernel!r}")
-    return np.where(inside, shape, 0.0)
-
-
 def _points_array(points_xy: Any) -> tuple[np.ndarray, Any]:
     """(N, 2) float64 RD coordinates from an array, GeoSeries or GeoDataFrame, and its index."""
     if hasattr(points_xy, "geometry") and hasattr(points_xy, "crs"):
@@ -282,85 +247,6 @@ def _grid_geometry(
     return x0, y1, rows, cols
 
 
-def _oversample_for(radius_cells: float, kernel: str = "quartic", n_cells: int = 0) -> int:
-    """Smallest odd factor that makes the radius span enough fine cells for 1 % accuracy.
-
-    Lowered (with a log note) when the fine grid would exceed ``_MAX_FINE_CELLS``.
-    """
-    need = _MIN_RADIUS_CELLS_KINKED if kernel in _KINKED else _MIN_RADIUS_CELLS
-    if radius_cells >= need:
-        return 1
-    m = min(math.ceil(need / radius_cells), _MAX_OVERSAMPLE)
-    m += 1 - m % 2  # odd, so that every output cell centre is also a fine cell centre
-    while m > 1 and n_cells * m * m > _MAX_FINE_CELLS:
-        m -= 2
-    if m < need / radius_cells:
-        log.info("kde: grid too large for full oversampling; accuracy may fall below 1 %%")
-    return m
-
-
-def _linear_bin(
-    fx: np.ndarray, fy: np.ndarray, w: np.ndarray, rows: int, cols: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Spread weights at fractional cell-centre coordinates onto the four neighbouring centres.
-
-    ``fx``/``fy`` are in units of cells with centre (i, j) at (i, j). Points whose four
-    neighbours are not all inside the grid are dropped; returns the grid and the kept mask.
-    """
-    ix = np.floor(fx)
-    iy = np.floor(fy)
-    keep = (ix >= 0) & (iy >= 0) & (ix <= cols - 2) & (iy <= rows - 2)
-    if not keep.all():
-        fx, fy, w, ix, iy = fx[keep], fy[keep], w[keep], ix[keep], iy[keep]
-    tx = fx - ix
-    ty = fy - iy
-    idx = iy.astype(np.int64) * cols + ix.astype(np.int64)
-    n = rows * cols
-    wy0 = w * (1.0 - ty)
-    wy1 = w * ty
-    grid = np.bincount(idx, wy0 * (1.0 - tx), minlength=n)
-    grid += np.bincount(idx + 1, wy0 * tx, minlength=n)
-    grid += np.bincount(idx + cols, wy1 * (1.0 - tx), minlength=n)
-    grid += np.bincount(idx + cols + 1, wy1 * tx, minlength=n)
-    return grid.reshape(rows, cols), keep
-
-
-def _discrete_kernel(
-    kernel: str, radius_fine: float, m: int, output: str, cell_area_km2: float
-) -> np.ndarray:
-    """The kernel sampled at fine cell-centre offsets (square, odd side)."""
-    half = math.floor(radius_fine)
-    off = np.arange(-half, half + 1, dtype=np.float64)
-    u2 = (off[None, :] ** 2 + off[:, None] ** 2) / radius_fine**2
-    k = _kernel_shape(u2, kernel)
-    if output == "raw":
-        return k
-    # A bin whose fine index is p (mod m) reaches the output cell centres only through the taps
-    # whose offset is congruent to a fixed value mod m: normalise each of these m x m
-    # sub-lattices to sum one (per output cell area), so every bin hands out exactly its weight.
-    phase = np.arange(-half, half + 1) % m
-    sums = np.zeros((m, m))
-    np.add.at(sums, (phase[:, None], phase[None, :]), k)
-    if (sums <= 0).any():  # pragma: no cover - radius >= one cell guarantees a tap per phase
-        raise ValueError("radius too small for the cell size. Fix: use radius_m >= cell_size_m")
-    return k / sums[phase[:, None], phase[None, :]] / cell_area_km2
-
-
-def _fft_convolve(grid: np.ndarray, kern: np.ndarray) -> np.ndarray:
-    """Linear convolution, same size and alignment as ``grid`` (kernel centred), by real FFT."""
-    half = kern.shape[0] // 2
-    rows, cols = grid.shape
-    # Circular convolution of this size equals the linear one on the rows/columns we keep.
-    shape = (
-        sp_fft.next_fast_len(rows + 2 * half, real=True),
-        sp_fft.next_fast_len(cols + 2 * half, real=True),
-    )
-    spec = sp_fft.rfft2(grid, shape, workers=-1)
-    spec *= sp_fft.rfft2(kern, shape, workers=-1)
-    full = sp_fft.irfft2(spec, shape, workers=-1)
-    return full[half : half + rows, half : half + cols]
-
-
 def kde(
     points_xy: Any,
     *,
@@ -372,6 +258,7 @@ def kde(
     extent: Sequence[float] | None = None,
     units: str | None = None,
     oversample: int | None = None,
+    tile_cells: int | None = None,
 ) -> DensityGrid:
     """Kernel density surface of points on a regular RD New grid (QGIS Heatmap semantics).
 
@@ -399,6 +286,11 @@ def kde(
         Text stored with the grid; by default derived from ``output`` and ``weights``.
     oversample : int, optional
         Odd internal binning refinement; default chosen from radius / cell (1 from 16 cells).
+    tile_cells : int, optional
+        Compute the surface in square tiles of this many output cells a side (each with a
+        margin of one kernel radius, so the seams are exact) to bound the memory of the FFT.
+        Default: one piece when its fine grid has at most about 16 million cells, else
+        tiles of that size (for a national extent).
 
     Returns
     -------
@@ -440,19 +332,7 @@ def kde(
             f"{int((~finite).sum())} points have non-finite coordinates (first: {list(where)}). "
             "Fix: drop or repair them before the KDE"
         )
-    if weights is None:
-        w = np.ones(len(xy))
-    else:
-        w = np.asarray(weights, dtype=np.float64).reshape(-1)
-        if w.shape[0] != xy.shape[0]:
-            raise ValueError(f"{w.shape[0]} weights for {xy.shape[0]} points. Fix: one per point")
-        bad = ~np.isfinite(w) | (w < 0)
-        if bad.any():
-            first = list(index[bad][:5]) if index is not None else list(np.flatnonzero(bad)[:5])
-            raise ValueError(
-                f"{int(bad.sum())} weights are negative or missing (first: {first}). "
-                "Fix: use non-negative numbers, e.g. fill missing jobs with 0"
-            )
+    w = _weights(weights, xy, index)
     if units is None:
         if output == "raw":
             units = "sum of kernel values (raw)"
@@ -460,29 +340,13 @@ def kde(
             units = "establishments per km2" if weights is None else "weight per km2"
 
     x0, ytop, rows, cols = _grid_geometry(xy, extent, cell, radius)
-    if oversample is None:
-        m = _oversample_for(radius / cell, kernel, rows * cols)
-    else:
-        m = int(oversample)
-    if m < 1 or m % 2 == 0:
+    m = oversample_for(radius / cell, kernel, rows * cols) if oversample is None else oversample
+    if int(m) != m or m < 1 or m % 2 == 0:
         raise ValueError(f"oversample must be a positive odd number, got {oversample!r}")
-    fine = cell / m
-    radius_fine = radius / fine
-    pad = math.floor(radius_fine) + 1
-    frows, fcols = rows * m + 2 * pad, cols * m + 2 * pad
-    # Fine cell centre (i, j) lies at (x0 + (j + 0.5 - pad) * fine, ytop - (i + 0.5 - pad) * fine).
-    fx = (xy[:, 0] - x0) / fine + pad - 0.5
-    fy = (ytop - xy[:, 1]) / fine + pad - 0.5
-    binned, kept = _linear_bin(fx, fy, w, frows, fcols)
-    cell_area_km2 = cell * cell / 1e6
-    kern = _discrete_kernel(kernel, radius_fine, m, output, cell_area_km2)
-    surface_fine = _fft_convolve(binned, kern)
-    start = pad + (m - 1) // 2
-    values = np.ascontiguousarray(
-        surface_fine[start : start + rows * m : m, start : start + cols * m : m]
-    )
-    _clean_noise(values)
-    total_weight = float(w[kept].sum())
+    kern = discrete_kernel(kernel, radius * m / cell, int(m), output, cell * cell / 1e6)
+    plan = Plan(x0=x0, ytop=ytop, rows=rows, cols=cols, cell=cell, m=int(m), kern=kern)
+    values, n_kept, weight_kept = surface(plan, xy, w, tile_cells)
+    clean_noise(values)
     return DensityGrid(
         values=values,
         transform=Affine(cell, 0.0, x0, 0.0, -cell, ytop),
@@ -492,64 +356,28 @@ def kde(
         output=output,
         radius_m=radius,
         cell_size_m=cell,
-        n_points=int(kept.sum()),
-        total_weight=total_weight,
-        oversample=m,
-        metadata={"dropped_far_points": int((~kept).sum())},
+        n_points=n_kept,
+        total_weight=weight_kept,
+        oversample=int(m),
+        metadata={"dropped_far_points": len(xy) - n_kept},
     )
 
 
-def _clean_noise(values: np.ndarray) -> None:
-    """Set FFT round-off (tiny values of either sign) to exactly 0, keeping the grid's total.
-
-    Clipping only the negative noise would add its mass to the total; we zero everything below
-    ``_NOISE`` x maximum and rescale by the ratio of the totals before and after, a relative
-    change of at most (cells x 1e-12), far below the 1e-6 mass tolerance.
-    """
-    peak = float(values.max(initial=0.0))
-    if peak <= 0.0:
-        values[...] = 0.0
-        return
-    before = float(values.sum())
-    values[values < _NOISE * peak] = 0.0
-    after = float(values.sum())
-    if after > 0.0 and before > 0.0:
-        values *= before / after
-
-
-def _stamp_reference(
-    xy: np.ndarray, weights: np.ndarray | None, grid: DensityGrid, *, kernel: str
-) -> np.ndarray:
-    """Exact raw surface on ``grid``'s cells by stamping every point (QGIS's algorithm).
-
-    O(N (r / cell)^2) with a Python loop over points: a reference for tests and benchmarks,
-    not for production use.
-    """
-    rows, cols = grid.shape
-    xs, ys = grid.cell_centres()
-    cell, radius = grid.cell_size_m, grid.radius_m
-    out = np.zeros((rows, cols))
-    xmin, _, _, ymax = grid.bounds
-    w = np.ones(len(xy)) if weights is None else np.asarray(weights, dtype=np.float64)
-    for (px, py), wi in zip(xy, w, strict=True):
-        c0 = max(int(math.floor((px - radius - xmin) / cell)), 0)
-        c1 = min(int(math.ceil((px + radius - xmin) / cell)), cols)
-        r0 = max(int(math.floor((ymax - py - radius) / cell)), 0)
-        r1 = min(int(math.ceil((ymax - py + radius) / cell)), rows)
-        if c0 >= c1 or r0 >= r1:
-            continue
-        dx2 = (xs[c0:c1] - px) ** 2
-        dy2 = (ys[r0:r1] - py) ** 2
-        out[r0:r1, c0:c1] += wi * _kernel_shape((dy2[:, None] + dx2[None, :]) / radius**2, kernel)
-    return out
-
-
-def _exact_surface(xy: np.ndarray, weights: np.ndarray | None, grid: DensityGrid) -> np.ndarray:
-    """Exact evaluation at ``grid``'s cell centres in ``grid``'s output units (reference)."""
-    raw = _stamp_reference(xy, weights, grid, kernel=grid.kernel)
-    if grid.output == "raw":
-        return raw
-    return raw * _SCALE[grid.kernel] / (math.pi * grid.radius_m**2) * 1e6
+def _weights(weights: Any, xy: np.ndarray, index: Any) -> np.ndarray | None:
+    """The weights as float64 (None for unit weights), refused if not one per point or < 0."""
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if w.shape[0] != xy.shape[0]:
+        raise ValueError(f"{w.shape[0]} weights for {xy.shape[0]} points. Fix: one per point")
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        first = list(index[bad][:5]) if index is not None else list(np.flatnonzero(bad)[:5])
+        raise ValueError(
+            f"{int(bad.sum())} weights are negative or missing (first: {first}). "
+            "Fix: use non-negative numbers, e.g. fill missing jobs with 0"
+        )
+    return w
 
 
 def study_area_mask(grid: DensityGrid, area: Any) -> np.ndarray:

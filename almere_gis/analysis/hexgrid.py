@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from .._schema import CRS_RD
+from .join import assign_areas
 
 log = logging.getLogger("almere_gis")
 
@@ -209,17 +210,12 @@ def hex_counts(
             f"{list(businesses.index[not_point][:5])}). Fix: keep point locations only"
         )
 
-    polys = np.asarray(hexes.geometry.array)
-    # The tree is built on the points so the hexagons are the prepared side of the predicate
-    # (much faster than querying a tree of polygons with every point).
-    tree = shapely.STRtree(points)
-    hex_pos, pt_pos = tree.query(polys, predicate="covers")
-    id_rank = hexes["hex_id"].rank(method="dense").to_numpy()
-    order = np.lexsort((id_rank[hex_pos], pt_pos))
-    pt_sorted = pt_pos[order]
-    first = np.ones(pt_sorted.size, dtype=bool)
-    first[1:] = pt_sorted[1:] != pt_sorted[:-1]
-    pt_pos, hex_pos = pt_sorted[first], hex_pos[order][first]
+    # The shared point-to-area assignment: hexagons in hex_id order, so the lowest id wins.
+    order = np.argsort(hexes["hex_id"].to_numpy(dtype=str), kind="stable")
+    polys = np.asarray(hexes.geometry.array)[order]
+    found = assign_areas(shapely.get_x(points), shapely.get_y(points), polys)
+    pt_pos = np.flatnonzero(found >= 0)
+    hex_pos = order[found[pt_pos]]
     n_hex = len(hexes)
     outside = len(businesses) - pt_pos.size
     if outside:

@@ -14,11 +14,14 @@ __all__ = [
     "area_indicators",
     "city_indicators",
     "safe_rate",
+    "wijk_indicators",
 ]
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._schema import RESIDENTIAL
 from ..settings import ClassificationSettings
@@ -56,30 +59,59 @@ def safe_rate(numerator: object, denominator: object, scale: float = 1.0) -> np.
     return out
 
 
-def _aggregate(businesses: pd.DataFrame, key: str, sectors: list[str]) -> pd.DataFrame:
-    """Counts and jobs per area code, vectorised with one groupby."""
+def _area_index(codes: object, area_codes: object) -> np.ndarray:
+    """Position of each business's area code among ``area_codes`` (-1 when absent or missing).
+
+    Matched in Arrow (one hash table of the area codes), not by grouping the text.
+    """
+    index = pc.index_in(_text(codes), value_set=_text(area_codes))
+    found = pc.fill_null(index, -1).to_numpy(zero_copy_only=False)
+    return np.asarray(found, dtype=np.int64)
+
+
+def _text(values: object) -> pa.Array:
+    arr = pa.array(pd.Series(values, copy=False).astype("string"))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _aggregate(
+    businesses: pd.DataFrame, area_codes: object, key: str, sectors: list[str]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Counts and jobs per area (in ``area_codes`` order) and for all businesses together.
+
+    Each measure is one weighted ``np.bincount`` over the businesses' integer area index; the
+    totals include businesses whose code is not among the areas, as the city's totals do.
+    """
     b = businesses
+    n_areas = len(pd.Index(area_codes))
+    index = _area_index(b[key], area_codes)
+    found = index >= 0
+    coded = b[key].notna().to_numpy()  # the totals, like a groupby, leave out missing codes
+    at = index[found]
     jobs = b["jobs"].to_numpy(dtype=float)
-    cols: dict[str, np.ndarray] = {}
+    masks: list[tuple[str, str, np.ndarray | None]] = []
     for name, flag in _GROUPS:
-        if flag is None:
-            mask = np.ones(len(b), dtype=bool)
-        elif flag in b:
-            mask = b[flag].fillna(False).to_numpy(dtype=bool)
-        else:
-            continue
         count_name = "n_establishments" if name == "establishments" else f"n_{name}"
         jobs_name = "jobs" if name == "establishments" else f"jobs_{name}"
-        cols[count_name] = mask.astype(float)
-        cols[jobs_name] = np.where(mask, jobs, 0.0)
-    sector = b["sector_group"].astype("string").to_numpy(dtype=object)
-    for s in sectors:
-        m = sector == s
-        cols[f"n_{s}"] = m.astype(float)
-        cols[f"jobs_{s}"] = np.where(m, jobs, 0.0)
-    frame = pd.DataFrame(cols, index=b.index)
-    frame[key] = b[key].to_numpy()
-    return frame.groupby(key, sort=True).sum()
+        if flag is None:
+            masks.append((count_name, jobs_name, None))
+        elif flag in b:
+            masks.append((count_name, jobs_name, b[flag].fillna(False).to_numpy(dtype=bool)))
+    sector = _area_index(b["sector_group"], sectors)
+    for i, s in enumerate(sectors):
+        masks.append((f"n_{s}", f"jobs_{s}", sector == i))
+    per_area: dict[str, np.ndarray] = {}
+    total: dict[str, float] = {}
+    for count_name, jobs_name, mask in masks:
+        ones = found if mask is None else (found & mask)
+        per_area[count_name] = np.bincount(at, weights=ones[found], minlength=n_areas)
+        per_area[jobs_name] = np.bincount(
+            at, weights=np.where(ones, jobs, 0.0)[found], minlength=n_areas
+        )
+        counted = coded if mask is None else (coded & mask)
+        total[count_name] = float(counted.sum())
+        total[jobs_name] = float(jobs[counted].sum())
+    return pd.DataFrame(per_area), pd.Series(total)
 
 
 def _add_rates(out: pd.DataFrame, city: pd.Series, sectors: list[str]) -> None:
@@ -132,16 +164,84 @@ def area_indicators(
         ``areas`` with the measures of ``COUNT_MEASURES``, sector counts/jobs, rates, shares,
         location quotients and ``suppressed``. Areas without businesses get 0 counts.
     """
-    sectors = [g.key for g in classification.sector_groups] + [OTHER_SECTOR]
-    agg = _aggregate(businesses, key, sectors)
+    sectors = _sectors(classification)
+    per_area, city = _aggregate(businesses, areas[key].to_numpy(), key, sectors)
+    return _finish(areas, per_area, city, sectors, min_count)
+
+
+def _sectors(classification: ClassificationSettings) -> list[str]:
+    return [g.key for g in classification.sector_groups] + [OTHER_SECTOR]
+
+
+def _finish(
+    areas: gpd.GeoDataFrame,
+    per_area: pd.DataFrame,
+    city: pd.Series,
+    sectors: list[str],
+    min_count: int,
+) -> gpd.GeoDataFrame:
+    """``areas`` with the counts, rates, shares, location quotients and ``suppressed``."""
     out = areas.copy()
-    counts = agg.reindex(out[key].to_numpy()).fillna(0.0)
-    for col in agg.columns:
-        out[col] = counts[col].to_numpy()
-    city = agg.sum()
+    for col in per_area.columns:
+        out[col] = per_area[col].to_numpy()
     _add_rates(out, city, sectors)
     out["suppressed"] = out["n_establishments"].to_numpy() < min_count
     return out
+
+
+def wijk_indicators(
+    wijken: gpd.GeoDataFrame,
+    buurten: pd.DataFrame,
+    *,
+    classification: ClassificationSettings,
+    min_count: int,
+) -> gpd.GeoDataFrame:
+    """Wijk indicators from the buurt indicators: counts and jobs summed per ``wijk_code``.
+
+    Exact, because a business's wijk is its buurt's wijk: the result equals
+    ``area_indicators(wijken, businesses, key="wijk_code", ...)`` without going back to the
+    businesses. The rates use the wijken's own land area, inhabitants and homes.
+
+    Parameters
+    ----------
+    wijken
+        Wijken in the internal area schema.
+    buurten
+        The result of :func:`area_indicators` for the buurten (with ``wijk_code``).
+    classification
+        For the sector group keys.
+    min_count
+        Privacy threshold: ``suppressed`` marks wijken with fewer establishments.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``wijken`` with the same columns as :func:`area_indicators` gives them.
+    """
+    sectors = _sectors(classification)
+    measures = [c for c in _count_columns(sectors) if c in buurten.columns]
+    index = _area_index(buurten["wijk_code"], wijken["wijk_code"].to_numpy())
+    found = index >= 0
+    per_area = pd.DataFrame(
+        {
+            c: np.bincount(
+                index[found],
+                weights=buurten[c].to_numpy(dtype=float)[found],
+                minlength=len(wijken),
+            )
+            for c in measures
+        }
+    )
+    city = pd.Series({c: float(buurten[c].to_numpy(dtype=float).sum()) for c in measures})
+    return _finish(wijken, per_area, city, sectors, min_count)
+
+
+def _count_columns(sectors: list[str]) -> list[str]:
+    """Every count and jobs column, in the order :func:`area_indicators` adds them."""
+    cols = list(COUNT_MEASURES)
+    for s in sectors:
+        cols += [f"n_{s}", f"jobs_{s}"]
+    return cols
 
 
 def city_indicators(

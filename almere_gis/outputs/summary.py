@@ -178,9 +178,7 @@ def _shown_path(path: Path) -> str:
 def _paths(result: RunResult, lang: str) -> list[RenderableType]:
     out = Path(result.out_dir)
     files = result.files
-    pdf = files.get("pdf") or next(
-        (p for k, p in files.items() if Path(p).suffix.lower() == ".pdf"), None
-    )
+    pdf = files.get("summary")  # the one-page council summary, when it was written
     rows = [
         ("summary.path_map", files.get("map")),
         ("summary.path_pdf", pdf),

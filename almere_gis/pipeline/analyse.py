@@ -24,7 +24,7 @@ from ..analysis.classify import classify_businesses
 from ..analysis.density import DensitySurface, kde, study_area_mask
 from ..analysis.hexgrid import hex_counts, hex_grid
 from ..analysis.hotspots import getis_ord
-from ..analysis.indicators import area_indicators, city_indicators
+from ..analysis.indicators import area_indicators, city_indicators, wijk_indicators
 from ..analysis.join import join_businesses
 from ..analysis.sites import rank_stability, score_sites, search_zones
 from ..settings import Settings
@@ -69,9 +69,8 @@ def analyse(
     buurten = area_indicators(
         inputs.buurten, joined.joined, key="buurt_code", classification=cls, min_count=min_count
     )
-    wijken = area_indicators(
-        inputs.wijken, joined.joined, key="wijk_code", classification=cls, min_count=min_count
-    )
+    # Wijk figures are sums of the buurt figures (exact for counts and jobs).
+    wijken = wijk_indicators(inputs.wijken, buurten, classification=cls, min_count=min_count)
     city = city_indicators(buurten, n_outside=len(joined.outside), n_rejected=len(inputs.rejects))
 
     density: dict[str, DensitySurface] = {}

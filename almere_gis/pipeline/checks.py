@@ -35,14 +35,15 @@ import pandas as pd
 import shapely
 
 from .._errors import ConfigError, InputError, StudyAreaError
-from ..analysis.density import _grid_geometry, _oversample_for
+from ..analysis._kde import _MIN_TILE_CELLS, _TILE_FINE_CELLS, oversample_for
+from ..analysis.density import _grid_geometry
 from ..settings import DensitySettings, Settings
 from ..texts.format import number
 
 Bounds = tuple[float, float, float, float]
 
-# Measured peak of one kde() call per cell of its padded internal grid (binned grid, two FFT
-# spectra, the inverse transform and the output): 34-38 bytes on 1 to 70 million cells.
+# Measured peak of one kde() call per cell of the padded internal grid it convolves at once
+# (binned grid, two FFT spectra, the inverse transform): 36-37 bytes on 5 to 17 million cells.
 _KDE_BYTES_PER_FINE_CELL = 40
 # Measured per hexagon of the lattice over the study area's bounding box: about 1.2 kB for the
 # grid and its counts and 3.9 kB more for Gi* (k-nearest-neighbour weights, permutations).
@@ -107,12 +108,22 @@ def _density_cells(bounds: Bounds, cell: float, radius: float) -> tuple[int, int
     return rows, cols
 
 
+def _piece_cells(rows: int, cols: int, m: int, pad: int) -> int:
+    """Fine cells of the largest piece one kde() call convolves (the whole grid or a tile)."""
+    whole = (rows * m + 2 * pad) * (cols * m + 2 * pad)
+    if whole <= _TILE_FINE_CELLS:
+        return whole
+    side = max((math.isqrt(_TILE_FINE_CELLS) - 2 * pad) // m, _MIN_TILE_CELLS)
+    return min(whole, (min(side, rows) * m + 2 * pad) * (min(side, cols) * m + 2 * pad))
+
+
 def density_memory(bounds: Bounds, density: DensitySettings, *, cell_size_m: float = 0) -> int:
     """Bytes the density step needs at its peak for the study area ``bounds``.
 
     Every surface of the run is kept in memory (float64 values and a boolean mask per subset),
-    and one :func:`~almere_gis.analysis.density.kde` call at a time adds its internal grid,
-    refined by the oversampling that the density module chooses for the radius.
+    and one :func:`~almere_gis.analysis.density.kde` call at a time adds its internal grid:
+    the output grid refined by the oversampling the density module chooses for the radius,
+    convolved whole or, when large, tile by tile.
     """
     cell = float(cell_size_m or density.cell_size_m)
     radius = density.radius_m
@@ -120,10 +131,9 @@ def density_memory(bounds: Bounds, density: DensitySettings, *, cell_size_m: flo
     cells = rows * cols
     peak = 0
     for kernel in ("uniform", density.kernel):  # the privacy mask uses a uniform kernel
-        m = _oversample_for(radius / cell, kernel, cells)
-        pad = math.floor(radius / cell * m) + 1
-        fine = (rows * m + 2 * pad) * (cols * m + 2 * pad)
-        peak = max(peak, fine * _KDE_BYTES_PER_FINE_CELL)
+        m = oversample_for(radius / cell, kernel, cells)
+        pad = math.floor(radius / cell * m) + 2
+        peak = max(peak, _piece_cells(rows, cols, m, pad) * _KDE_BYTES_PER_FINE_CELL)
     kept = len(density.subsets) * (len(density.weights) * 8 + 1) * cells
     return int(kept + peak + 8 * cells)
 

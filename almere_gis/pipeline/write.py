@@ -19,11 +19,12 @@ from typing import Any
 
 from ..analysis.privacy import PublicFrame
 from ..io import atomic
-from ..outputs.qgis import export_qgis_package
-from ..outputs.rasters import write_geotiff
+from ..outputs.qgis import buurt_classes, write_internal_package, write_public_package
+from ..outputs.rasters import write_density_rasters
+from ..outputs.report import write_summary
 from ..outputs.webmap import make_map
+from ..outputs.workbook import write_workbook
 from ..texts import text
-from ..texts.format import distance
 from .results import Analysis, Publication
 
 PUBLIC = "publicatie"
@@ -48,38 +49,14 @@ def write_outputs(
     lang = s.map.language
 
     files |= _public_tables(publication, public)
+    files["workbook"] = write_workbook(publication, s, public)
+    files |= write_summary(publication, s, public)
     files |= _internal_tables(analysis, internal)
-    for key, surface in publication.density.items():
-        units = surface.grid.units
-        description = text(
-            "run.density_description",
-            lang,
-            label=surface.label,
-            kernel=s.density.kernel,
-            radius=distance(s.density.radius_m, lang),
-            units=units,
-        )
-        files[f"density:{key}"] = write_geotiff(
-            surface.grid,
-            public / f"kde_{key}.tif",
-            description=description,
-            units=units,
-            suppress=~surface.shown,
-        )
+    files |= write_density_rasters(publication.density, public, settings=s)
     rasters = [files[f"density:{key}"] for key in publication.density]
     on_step("map")
     if "map" in wanted:
-        tif = files.get("density:small_scale_count") or next(iter(rasters), None)
-        files["map"] = make_map(
-            buurten=publication.buurten.data,
-            wijken=publication.wijken.data,
-            hexagons=_data(publication.hexagons),
-            density_tif=tif,
-            candidates=_data(publication.candidates),
-            search_zones=_data(publication.search_zones),
-            settings=s,
-            out_path=public / s.map.file,
-        )
+        files["map"] = make_map(publication, s, public / s.map.file).path
     on_step("qgis")
     if "qgis" in wanted:
         files |= _qgis(analysis, publication, public, internal, rasters)
@@ -139,32 +116,40 @@ def _qgis(
     rasters: list[Path],
 ) -> dict[str, Path]:
     s = analysis.settings
-    package = export_qgis_package(
+    tifs = dict(zip(pub.density, rasters, strict=True))
+    site_rejects = analysis.inputs.candidate_rejects  # a layer only when there are any, as CSV
+    classes = buurt_classes(pub.buurten, s)  # once, for both packages
+    package = write_public_package(
         public,
-        buurten=pub.buurten.data,
-        wijken=pub.wijken.data,
+        buurten=pub.buurten,
+        wijken=pub.wijken,
+        hexagons=pub.hexagons,
+        candidates=pub.candidates,
+        search_zones=pub.search_zones,
+        surfaces=pub.density,
+        rasters=tifs,
         settings=s,
-        hexagons=_data(pub.hexagons),
-        candidates_scored=_data(pub.candidates),
-        search_zones=_data(pub.search_zones),
-        rasters=rasters,
+        classes=classes,
     )
-    files: dict[str, Path] = {"gpkg": package.gpkg, "qgs": package.qgs}
-    for style in package.raster_styles:
-        files[f"style:{style.stem}"] = style
-    intern = export_qgis_package(
+    intern = write_internal_package(
         internal,
         buurten=analysis.buurten,
         wijken=analysis.wijken,
-        settings=s.replace("export", gpkg="almere_gis_intern.gpkg", qgs="almere_gis_intern.qgs"),
         hexagons=analysis.hexagons,
-        candidates_scored=analysis.candidates,
+        candidates=analysis.candidates,
         search_zones=analysis.search_zones,
+        businesses=analysis.joined.joined,
         accounting=analysis.joined.accounting,
         rejects=analysis.inputs.rejects,
-        businesses=analysis.joined.joined if s.export.include_points else None,
-        rasters=rasters,
+        candidate_rejects=site_rejects if site_rejects is not None and len(site_rejects) else None,
+        surfaces=pub.density,
+        rasters=tifs,
+        settings=s,
+        classes=classes,
     )
-    files["intern:gpkg"] = intern.gpkg
-    files["intern:qgs"] = intern.qgs
-    return files
+    return {
+        "gpkg": package.gpkg,
+        "qgs": package.qgs,
+        "intern:gpkg": intern.gpkg,
+        "intern:qgs": intern.qgs,
+    }
