@@ -260,3 +260,23 @@ def test_the_summary_gives_the_notes_and_warns_of_one_type(
     assert "Top 10" not in text
     assert lines[-1] == "Internal (confidential): out/intern"
     assert pd.isna(result.buurten["gi_class"]).all()  # not tested, so no class at all
+
+
+def test_the_writers_notes_reach_the_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    import almere_gis.pipeline.write as write
+
+    real = write.make_map
+    note = "The map loads Leaflet online: install XStatic-Leaflet for a map without network."
+
+    def map_with_a_note(*args: object, **kwargs: object) -> object:
+        return dataclasses.replace(real(*args, **kwargs), notes=(note,))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write, "make_map", map_with_a_note)
+    result = ag.run(ag.load_settings(), out_dir=tmp_path / "out", steps={"map"})
+    assert result.notes == (note,)
+    monkeypatch.chdir(tmp_path)
+    assert f"- {note}" in " ".join(_summary(result, "en"))

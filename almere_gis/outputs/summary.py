@@ -199,7 +199,7 @@ def summary_renderables(result: RunResult, language: str) -> list[RenderableType
     privacy, privacy_notes = _privacy(result, lang)
     typology, typology_notes = _typology(result, lang)
     parts += privacy + typology
-    notes = [*result.analysis.notes, *privacy_notes, *typology_notes]
+    notes = [*result.analysis.notes, *result.notes, *privacy_notes, *typology_notes]
     if notes:
         parts.append(_line(text("summary.notes", lang), "bold"))
         parts += [_line(f"- {note}") for note in notes]

@@ -107,6 +107,7 @@ class RunResult:
     publication: Publication
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # the writers' notes for the summary (after the analysis's)
 
     # -- shortcuts kept for notebooks and earlier code ------------------------------------
     @property

@@ -94,6 +94,8 @@ def run(
         with locked.staging() as staging:
             written = write_outputs(analysis, publication, staging, wanted=wanted, on_step=on_step)
             on_step("publish")
-    files = {key: out / rel for key, rel in written.items()}
+    files = {key: out / rel for key, rel in written.files.items()}
     log.info("run finished; outputs in %s", out)
-    return RunResult(analysis=analysis, publication=publication, out_dir=out, files=files)
+    return RunResult(
+        analysis=analysis, publication=publication, out_dir=out, files=files, notes=written.notes
+    )
