@@ -279,4 +279,4 @@ def test_the_writers_notes_reach_the_summary(
     result = ag.run(ag.load_settings(), out_dir=tmp_path / "out", steps={"map"})
     assert result.notes == (note,)
     monkeypatch.chdir(tmp_path)
-    assert f"- {note}" in " ".join(_summary(result, "en"))
+    assert f"- {note}" in " ".join(line.strip() for line in _summary(result, "en"))
