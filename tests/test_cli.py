@@ -256,7 +256,7 @@ def test_the_summary_gives_the_notes_and_warns_of_one_type(
     gi = "Hot spots not tested on buurten: there are 4, and a test with 6 neighbours needs at least"
     assert f"{gi} 8" in text
     assert "No candidate sites given ([paths] candidates): no sites scored." in text
-    assert "Note: all 4 buurten are 'residential'; check the rules in [typology]" in text
+    assert "All 4 buurten are 'residential': check the rules in [typology]" in text
     assert "Top 10" not in text
     assert lines[-1] == "Internal (confidential): out/intern"
     assert pd.isna(result.buurten["gi_class"]).all()  # not tested, so no class at all

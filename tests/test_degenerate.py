@@ -98,6 +98,12 @@ def _outside(folder: Path) -> Path:
     return _inputs(folder, si.register(20, offset=(50_000.0, 0.0)))
 
 
+def _xy_swapped(folder: Path) -> Path:
+    register = si.register(20)
+    register["x"], register["y"] = register["y"].copy(), register["x"].copy()
+    return _inputs(folder, register)
+
+
 def _latlon_as_rd(folder: Path) -> Path:
     register = si.register(20)
     register["x"], register["y"] = 5.21, 52.37  # Almere in degrees, in the RD columns
@@ -157,6 +163,7 @@ CASES: dict[str, Case] = {
     "3 businesses": Case(_sized(3)),
     "5 businesses": Case(_sized(5)),
     "all outside": Case(_outside, error="the points lie about 50 km east of the buurten"),
+    "x and y swapped": Case(_xy_swapped, error="coordinates outside the Netherlands (RD x 4"),
     "lat/lon read as RD": Case(_latlon_as_rd, error="they look like longitude/latitude"),
     "one buurt": Case(lambda f: _inputs(f, si.register(30, n_buurten=1), n_buurten=1)),
     "no land area": Case(lambda f: _inputs(f, si.register(30), buurten={"land_area": False})),

@@ -94,16 +94,16 @@ def _area_type(key: str, lang: str) -> str:
         return key
 
 
-def _typology(result: RunResult, lang: str) -> tuple[list[RenderableType], list[str]]:
+def _typology(result: RunResult, lang: str) -> list[RenderableType]:
+    """The area types, and how many buurten each typology rule gave its type."""
     report = result.inputs.typology_report
     if report is None or report.empty:
-        return [], []
+        return []
     by_type = report.groupby("type", sort=False)["n_areas"].sum()
     by_type = by_type[by_type > 0]
     parts = [f"{_area_type(str(t), lang)} {_n(v, lang)}" for t, v in by_type.items()]
     lines: list[RenderableType] = [_line(f"{text('summary.typology', lang)} {', '.join(parts)}")]
-    rules = report.loc[report["rule"].astype(str).str.len() > 0]
-    for _, row in rules.iterrows():
+    for _, row in report.loc[report["rule"].astype(str).str.len() > 0].iterrows():
         rule = text(
             "summary.typology_rule",
             lang,
@@ -111,13 +111,9 @@ def _typology(result: RunResult, lang: str) -> tuple[list[RenderableType], list[
             type=_area_type(str(row["type"]), lang),
             n=_n(row["n_areas"], lang),
         )
-        lines.append(_line(f"  {rule}", "dim"))
-    total = int(by_type.sum())
-    notes = []
-    if len(by_type) == 1 and total > 1:
-        only = _area_type(str(by_type.index[0]), lang)
-        notes.append(text("summary.typology_one_type", lang, n=_n(total, lang), type=only))
-    return lines, notes
+        missing = str(row.get("missing_data", "") or "")
+        lines.append(_line(f"  {rule}" + (f" ({missing})" if missing else ""), "dim"))
+    return lines
 
 
 def _stability(top: pd.DataFrame, robust_probability: float) -> pd.Series:
@@ -197,9 +193,8 @@ def summary_renderables(result: RunResult, language: str) -> list[RenderableType
     lang = language
     parts: list[RenderableType] = _headline(result, lang)
     privacy, privacy_notes = _privacy(result, lang)
-    typology, typology_notes = _typology(result, lang)
-    parts += privacy + typology
-    notes = [*result.analysis.notes, *result.notes, *privacy_notes, *typology_notes]
+    parts += privacy + _typology(result, lang)
+    notes = [*result.analysis.notes, *result.notes, *privacy_notes]
     if notes:
         parts.append(_line(text("summary.notes", lang), "bold"))
         parts += [_line(f"- {note}") for note in notes]

@@ -245,15 +245,10 @@ def _direction(dx: float, dy: float) -> str:
 
 def _mix_up_hint(points: Bounds, areas: Bounds) -> tuple[str, str]:
     """The likely cause of two extents that do not overlap, and its fix."""
+    # (x and y swapped cannot get here: a swapped RD pair lies outside the Netherlands, and
+    # the loader rejects such rows with their coordinates.)
     px, py = (points[0] + points[2]) / 2, (points[1] + points[3]) / 2
     ax, ay = (areas[0] + areas[2]) / 2, (areas[1] + areas[3]) / 2
-    if areas[0] <= py <= areas[2] and areas[1] <= px <= areas[3]:
-        return (
-            "; swapped, the points' x and y would fall in the buurten: the x and y columns "
-            "look the wrong way round",
-            "map x to the easting (0 to 300,000 in the Netherlands) and y to the northing "
-            "(300,000 to 620,000)",
-        )
     dx, dy = px - ax, py - ay
     away = f"{number(math.hypot(dx, dy) / 1000, 0, 'en')} km {_direction(dx, dy)}"
     p_size = max(points[2] - points[0], points[3] - points[1], 1.0)

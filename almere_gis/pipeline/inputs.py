@@ -69,6 +69,9 @@ def read_inputs(
     if facts["repaired"]:
         notes.append(text("run.note.repaired", lang, codes=", ".join(facts["repaired"])))
     buurten = buurten.assign(area_type=area_typology(buurten, settings.typology))
+    typology, warning = _typology(buurten, settings)
+    if warning:
+        notes.append(warning)
 
     candidates = candidate_rejects = stations = None
     if p.candidates is not None:
@@ -100,7 +103,7 @@ def read_inputs(
         stations=stations,
         repaired_areas=tuple(facts["repaired"]),
         notes=tuple(notes),
-        typology_report=_typology_report(buurten, settings),
+        typology_report=typology,
     )
 
 
@@ -126,14 +129,26 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _typology_report(buurten: gpd.GeoDataFrame, settings: Settings) -> pd.DataFrame:
-    """How many buurten each typology rule classified (``rule``, ``type``, ``n_areas``)."""
+def _typology(buurten: gpd.GeoDataFrame, settings: Settings) -> tuple[pd.DataFrame, str | None]:
+    """How many buurten each typology rule classified, and a warning when one type has them all.
+
+    The report has ``rule``, ``type`` and ``n_areas`` (and ``missing_data`` where the typology
+    module says what data a rule lacked).
+    """
+    lang = settings.map.language
     try:
-        from ..analysis.typology import typology_report  # type: ignore[attr-defined]
+        from ..analysis.typology import (  # type: ignore[attr-defined]
+            typology_report,
+            typology_warning,
+        )
     except ImportError:  # until analysis.typology has its report: the count per type
         counts = buurten["area_type"].astype("string").value_counts(sort=False)
-        return pd.DataFrame(
+        report = pd.DataFrame(
             {"rule": "", "type": counts.index.astype(str), "n_areas": counts.to_numpy(int)}
         )
-    report: pd.DataFrame = typology_report(buurten, settings.typology)
-    return report
+        only = len(counts) == 1 and len(buurten) > 1
+        kind = text(f"summary.area_type.{counts.index[0]}", lang)
+        warning = text("run.note.one_type", lang, n=len(buurten), type=kind)
+        return report, warning if only else None
+    report = typology_report(buurten, settings.typology, lang)
+    return report, typology_warning(report, lang)
