@@ -1,93 +1,260 @@
 """Command line: ``almere-gis run | validate | init-config | demo-data | fetch-cbs``.
 
-A thin wrapper around the public functions: it parses arguments, shows progress and turns our
-errors into one clear line and a non-zero exit code.
+A thin wrapper around the public functions: it parses arguments, shows progress and a
+summary, and turns every failure into one plain line and an exit code:
+
+====  ======================================================================================
+code  meaning
+====  ======================================================================================
+0     done
+1     ``validate`` found problems in the file
+2     an error in the inputs, the settings or the environment (the package's own errors,
+      a folder that cannot be written): the line names the file, the problem and the fix
+3     a bug in almere-gis: the line says so and where the full traceback was saved
+130   interrupted (Ctrl-C): the line says truthfully what ``out/`` now holds
+====  ======================================================================================
+
+Every text is in one language at a time (``--lang``, else the environment variable
+``ALMERE_GIS_LANG``, else the run's settings, else Dutch), from the text catalogue.
 """
 
 from __future__ import annotations
 
+__all__ = ["build_parser", "main"]
+
 import argparse
+import errno
 import logging
+import os
+import re
 import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.text import Text
 
-from ._errors import AccountingError, ConfigError, InputError
+from ._errors import AlmereGisError, ConfigError
+from .texts import LANGUAGES, text
 
 console = Console(stderr=True)
 out_console = Console()
 
+ENV_LANG = "ALMERE_GIS_LANG"
+# OSErrors caused by the computer, not by almere-gis: reported like an input error (exit 2).
+_ENVIRONMENT_ERRNOS = frozenset(
+    {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EMFILE}
+)
 
-def _fmt(value: float, *, pct: bool = False) -> str:
-    if pct:
-        return f"{value * 100:.1f} %".replace(".", ",")
-    return f"{value:,.0f}".replace(",", ".")
+
+@dataclass
+class _State:
+    """What a command has got to, so that the line after an interruption is true."""
+
+    lang: str
+    command: str = ""
+    out: Path | None = None
+    run_before: str | None = None
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import STEPS, run
+def _say(message: str, *, style: str = "") -> None:
+    """One plain line on stderr: no markup, no highlighting, no inserted line breaks."""
+    console.print(Text(message, style=style), soft_wrap=True, highlight=False)
+
+
+# --------------------------------------------------------------------------------------------
+# the parser, in the chosen language
+# --------------------------------------------------------------------------------------------
+
+_ARGPARSE_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^the following arguments are required: (?P<names>.*)$"), "required"),
+    (
+        re.compile(
+            r"^argument (?P<name>[^:]+): invalid choice: (?P<value>.*) \(choose from "
+            r"(?P<choices>.*)\)$"
+        ),
+        "invalid_choice",
+    ),
+    (
+        re.compile(r"^argument (?P<name>[^:]+): invalid \S+ value: (?P<value>.*)$"),
+        "invalid_value",
+    ),
+    (re.compile(r"^argument (?P<name>[^:]+): expected one argument$"), "expected_one"),
+    (re.compile(r"^unrecognized arguments: (?P<names>.*)$"), "unrecognized"),
+    (
+        re.compile(r"^ambiguous option: (?P<option>\S+) could match (?P<matches>.*)$"),
+        "ambiguous",
+    ),
+)
+
+
+def _argparse_message(message: str, lang: str) -> str:
+    """The English message of argparse in ``lang`` (unknown messages are kept as they are)."""
+    for pattern, key in _ARGPARSE_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return text(f"cli.argparse.{key}", lang, **found.groupdict())
+    return message
+
+
+def _formatter(lang: str) -> type[argparse.HelpFormatter]:
+    class Formatter(argparse.RawDescriptionHelpFormatter):
+        def add_usage(
+            self,
+            usage: str | None,
+            actions: Any,
+            groups: Any,
+            prefix: str | None = None,
+        ) -> None:
+            if prefix is None:
+                prefix = text("cli.usage", lang)
+            super().add_usage(usage, actions, groups, prefix)
+
+    return Formatter
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose own words (usage, titles, help, errors) follow the language."""
+
+    def __init__(self, *args: Any, lang: str = "nl", **kwargs: Any) -> None:
+        self.lang = lang
+        kwargs["add_help"] = False
+        kwargs.setdefault("formatter_class", _formatter(lang))
+        super().__init__(*args, **kwargs)
+        self._positionals.title = text("cli.positionals", lang)
+        self._optionals.title = text("cli.optionals", lang)
+        self.add_argument("-h", "--help", action="help", help=text("cli.help.help", lang))
+        self.add_argument(
+            "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=text("cli.help.lang", lang)
+        )
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        line = text("cli.error", self.lang, message=_argparse_message(message, self.lang))
+        self.exit(2, f"{self.prog}: {line}\n")
+
+
+def _parser_class(lang: str) -> type[_Parser]:
+    """_Parser for the subcommands, in the same language as the main parser."""
+
+    class Parser(_Parser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("lang", lang)
+            super().__init__(*args, **kwargs)
+
+    return Parser
+
+
+def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
+    """The ``almere-gis`` argument parser, with help in ``lang``."""
+
+    def h(key: str) -> str:
+        return text(f"cli.help.{key}", lang)
+
+    parser = _Parser(
+        prog="almere-gis",
+        description=text("cli.description", lang),
+        epilog=text("cli.epilog", lang),
+        lang=lang,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help=h("verbose"))
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        title=text("cli.commands", lang),
+        metavar="{run,validate,init-config,demo-data,fetch-cbs}",
+        parser_class=_parser_class(lang),
+    )
+
+    p = sub.add_parser("run", help=h("run"), description=h("run"))
+    p.add_argument("--config", type=Path, help=h("config"))
+    p.add_argument("--out", type=Path, help=h("out"))
+    p.add_argument("--self-contained", action="store_true", help=h("self_contained"))
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("validate", help=h("validate"), description=h("validate"))
+    p.add_argument("file", type=Path, help=h("file"))
+    p.add_argument("--config", type=Path, help=h("config"))
+    p.add_argument("--preset", choices=["lisa", "kvk", "custom"], help=h("preset"))
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("init-config", help=h("init_config"), description=h("init_config"))
+    p.add_argument("path", nargs="?", default="almere_gis.toml", help=h("path"))
+    p.add_argument("--force", action="store_true", help=h("force"))
+    p.set_defaults(func=_cmd_init_config)
+
+    p = sub.add_parser("demo-data", help=h("demo_data"), description=h("demo_data"))
+    p.add_argument("--out", type=Path, default=Path("shapefiles"), help=h("demo_out"))
+    p.add_argument("--seed", type=int, help=h("seed"))
+    p.set_defaults(func=_cmd_demo_data)
+
+    p = sub.add_parser("fetch-cbs", help=h("fetch_cbs"), description=h("fetch_cbs"))
+    p.add_argument("--gemeente", default="GM0034", help=h("gemeente"))
+    p.add_argument("--year", type=int, default=None, help=h("year"))
+    p.add_argument("--out", type=Path, help=h("fetch_out"))
+    p.set_defaults(func=_cmd_fetch_cbs)
+    return parser
+
+
+def _language(argv: Sequence[str]) -> str | None:
+    """The language asked for: ``--lang`` in ``argv``, else ``ALMERE_GIS_LANG``, else None.
+
+    An unknown ``--lang`` value is left to the parser, which names the choices.
+    """
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in LANGUAGES else None
+        if arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+            return value if value in LANGUAGES else None
+    env = os.environ.get(ENV_LANG, "").strip()
+    return env if env in LANGUAGES else None
+
+
+# --------------------------------------------------------------------------------------------
+# the commands
+# --------------------------------------------------------------------------------------------
+
+
+def _cmd_run(args: argparse.Namespace, lang: str, state: _State) -> int:
+    from .outputs.publish import read_manifest
+    from .outputs.summary import print_summary
+    from .pipeline import run
     from .settings import load_settings
-    from .texts import text
 
     settings = load_settings(args.config)
     if args.self_contained:
         settings = settings.replace("map", self_contained=True)
-    if args.lang:
-        settings = settings.replace("map", language=args.lang).replace("sites", language=args.lang)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        task = progress.add_task("start", total=len(STEPS))
-        seen: list[str] = []
-
-        lang = settings.map.language
-
-        def on_step(key: str) -> None:
-            if seen:
-                progress.advance(task)
-            seen.append(key)
-            progress.update(task, description=text(f"run.step.{key}", lang))
-
-        result = run(settings, out_dir=args.out, on_step=on_step)
-        progress.update(task, completed=len(STEPS), description=text("run.done", lang))
-
-    table = Table(title="almere_gis: samenvatting")
-    table.add_column("indicator")
-    table.add_column("waarde", justify="right")
-    for _, row in result.city.iterrows():
-        key = str(row["indicator"])
-        table.add_row(key, _fmt(float(row["value"]), pct=key.startswith("aandeel")))
-    out_console.print(table)
-    share = result.city_value("aandeel_banen_in_woonbuurten")
-    jobs = result.city_value("banen_in_woonbuurten")
-    out_console.print(f"Aandeel banen in woonbuurten: {_fmt(share, pct=True)} ({_fmt(jobs)} banen)")
-    if result.repaired_areas:
-        out_console.print(
-            "Ongeldige polygonen gerepareerd (make_valid): " + ", ".join(result.repaired_areas)
-        )
-    if result.candidates is not None:
-        from .analysis.sites import format_top
-
-        out_console.print(
-            format_top(result.candidates, settings.sites.top_k, settings.sites.language)
-        )
-    out_console.print(
-        f"Uitvoer: {len(result.outputs)} bestanden in {args.out or settings.paths.out_dir}"
-    )
+    if args.lang_given:
+        settings = settings.replace("map", language=lang).replace("sites", language=lang)
+    state.lang = lang = settings.map.language
+    out = Path(args.out) if args.out is not None else settings.paths.out_dir
+    manifest = read_manifest(out)
+    state.out, state.run_before = out, None if manifest is None else manifest.get("run_id")
+    result = run(settings, out_dir=out, on_step=_progress(lang))
+    print_summary(result, out_console, lang)
     return 0
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
+def _progress(lang: str) -> Callable[[str], None]:
+    """One line per step on stderr (a terminal shows the same lines, as the run goes)."""
+    from .pipeline import STEPS
+
+    def on_step(key: str) -> None:
+        i = STEPS.index(key) + 1
+        label = text(f"run.step.{key}", lang)
+        _say(text("cli.progress_line", lang, i=i, n=len(STEPS), label=label), style="dim")
+
+    return on_step
+
+
+def _cmd_validate(args: argparse.Namespace, lang: str, state: _State) -> int:
     from .io.businesses import validate_businesses
     from .settings import load_settings
 
@@ -102,105 +269,167 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         home_gebruiksdoel=settings.classification.home_gebruiksdoel,
     )
     for line in report.lines():
-        out_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        out_console.print(Text(line), soft_wrap=True, highlight=False)
     if report.ok:
-        out_console.print(f"{args.file}: no problems found")
+        out_console.print(Text(text("cli.validate_ok", lang, file=args.file)), soft_wrap=True)
         return 0
-    out_console.print(f"{args.file}: {len(report.problems)} problem(s)")
+    message = text("cli.validate_problems", lang, file=args.file, n=len(report.problems))
+    out_console.print(Text(message), soft_wrap=True)
     return 1
 
 
-def _cmd_init_config(args: argparse.Namespace) -> int:
+def _cmd_init_config(args: argparse.Namespace, lang: str, state: _State) -> int:
     from .io.atomic import write_text
     from .settings import default_settings_text
 
     path = Path(args.path)
     if path.exists() and not args.force:
-        raise ConfigError(f"{path}: already exists. Fix: choose another name or pass --force.")
+        raise ConfigError(text("cli.init_exists", lang, path=path))
     write_text(default_settings_text(), path)
-    out_console.print(f"wrote {path}: edit what you need, then `almere-gis run --config {path}`")
+    out_console.print(Text(text("cli.init_written", lang, path=path)), soft_wrap=True)
     return 0
 
 
-def _cmd_demo_data(args: argparse.Namespace) -> int:
+def _cmd_demo_data(args: argparse.Namespace, lang: str, state: _State) -> int:
     from .datasets.generate import generate_demo_data
 
     kwargs = {} if args.seed is None else {"seed": args.seed}
-    written = generate_demo_data(args.out, **kwargs)
-    for path in written:
-        out_console.print(f"wrote {path}")
+    for path in generate_demo_data(args.out, **kwargs):
+        out_console.print(Text(text("cli.wrote", lang, path=path)), soft_wrap=True)
     return 0
 
 
-def _cmd_fetch_cbs(args: argparse.Namespace) -> int:
+def _cmd_fetch_cbs(args: argparse.Namespace, lang: str, state: _State) -> int:
     from .io.fetch import fetch_cbs
 
     kwargs = {} if args.year is None else {"year": args.year}
     path = fetch_cbs(gemeente=args.gemeente, out_path=args.out, **kwargs)
-    out_console.print(
-        f'wrote {path}. Use it in a settings file:\n[paths]\nbuurten = "{path}"\n'
-        f'buurten_layer = "buurten"\nwijken = "{path}"\nwijken_layer = "wijken"',
-        markup=False,
-        highlight=False,
+    snippet = (
+        f'[paths]\nbuurten = "{path}"\nbuurten_layer = "buurten"\n'
+        f'wijken = "{path}"\nwijken_layer = "wijken"'
     )
+    out_console.print(Text(text("cli.fetch_written", lang, path=path) + "\n" + snippet))
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="almere-gis",
-        description="Where a city's small-scale economy lives, and where to give it room.",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="show detailed log")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("run", help="run the analysis (default: the embedded demo data)")
-    p.add_argument("--config", type=Path, help="settings TOML (see init-config)")
-    p.add_argument("--out", type=Path, help="output folder (default: [paths] out_dir)")
-    p.add_argument("--lang", choices=["nl", "en"], help="language of the map and explanations")
-    p.add_argument("--self-contained", action="store_true", help="map works without network")
-    p.set_defaults(func=_cmd_run)
-
-    p = sub.add_parser("validate", help="report the problems of a business file")
-    p.add_argument("file", type=Path)
-    p.add_argument("--config", type=Path)
-    p.add_argument("--preset", choices=["lisa", "kvk", "custom"])
-    p.set_defaults(func=_cmd_validate)
-
-    p = sub.add_parser("init-config", help="write a commented settings file")
-    p.add_argument("path", nargs="?", default="almere_gis.toml")
-    p.add_argument("--force", action="store_true")
-    p.set_defaults(func=_cmd_init_config)
-
-    p = sub.add_parser("demo-data", help="regenerate the embedded demo data")
-    p.add_argument("--out", type=Path, default=Path("shapefiles"))
-    p.add_argument("--seed", type=int)
-    p.set_defaults(func=_cmd_demo_data)
-
-    p = sub.add_parser("fetch-cbs", help="download official CBS wijken and buurten (online)")
-    p.add_argument("--gemeente", default="GM0034")
-    p.add_argument("--year", type=int, default=None, help="CBS release year (default: recent)")
-    p.add_argument("--out", type=Path)
-    p.set_defaults(func=_cmd_fetch_cbs)
-    return parser
+# --------------------------------------------------------------------------------------------
+# the one place where failures become lines and exit codes
+# --------------------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``almere-gis`` command."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
-    )
+def _outputs_sentence(state: _State, lang: str, *, interrupted: bool) -> str:
+    """What ``out/`` holds now, read from its manifest: true whatever happened."""
+    from .outputs.publish import read_manifest
+
+    if state.out is None:
+        if state.command == "run":  # before the run began: nothing can have been written
+            return text("cli.interrupted_early" if interrupted else "cli.outputs_untouched", lang)
+        return text("cli.interrupted", lang) if interrupted else ""
+    manifest = read_manifest(state.out)
+    now = None if manifest is None else manifest.get("run_id")
+    if now is not None and now != state.run_before:
+        key = "published"
+    elif state.run_before is not None:
+        key = "unchanged"
+    else:
+        key = "nothing"
+    prefix = "cli.interrupted_" if interrupted else "cli.outputs_"
+    return text(prefix + key, lang, out=state.out)
+
+
+def _save_traceback(argv: Sequence[str]) -> Path:
+    """The full traceback of the exception being handled, in a file in the temp folder."""
+    from . import __version__
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    fd, name = tempfile.mkstemp(prefix=f"almere-gis-traceback-{stamp}-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"almere-gis {__version__}, python {sys.version.split()[0]}\n")
+        f.write(f"arguments: {' '.join(argv)}\n\n")
+        f.write(traceback.format_exc())
+    return Path(name)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _guarded(args: argparse.Namespace, lang: str, argv: Sequence[str]) -> int:
+    state = _State(lang=lang, command=str(args.command))
     try:
-        return int(args.func(args))
-    except (InputError, ConfigError, AccountingError, OSError) as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return int(args.func(args, lang, state))
+    except AlmereGisError as exc:
+        message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        _say(text("cli.error", state.lang, message=message), style="red")
         return 2
     except KeyboardInterrupt:
-        console.print("interrupted; no partial outputs were left behind")
+        _say(_outputs_sentence(state, state.lang, interrupted=True))
         return 130
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            return _bug(exc, state, argv)
+        problem = exc.strerror or type(exc).__name__
+        fix = text("cli.system_fix", state.lang)
+        line = text("cli.system", state.lang, path=exc.filename, problem=problem, fix=fix)
+        _say(line, style="red")
+        return 2
+    except Exception as exc:
+        return _bug(exc, state, argv)
+
+
+def _bug(exc: BaseException, state: _State, argv: Sequence[str]) -> int:
+    lang = state.lang
+    path = _save_traceback(argv)
+    line = text("cli.bug", lang, kind=type(exc).__name__, message=_first_line(exc), path=path)
+    _say(" ".join(filter(None, [line, _outputs_sentence(state, lang, interrupted=False)])))
+    return 3
+
+
+class _LevelFormatter(logging.Formatter):
+    """``waarschuwing: <message>``: the level in the CLI's language, then the message."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__("%(message)s")
+        self.lang = lang
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "warning" if record.levelno >= logging.WARNING else "info"
+        return text(f"cli.log.{level}", self.lang, message=super().format(record))
+
+
+def _setup_logging(verbose: bool, lang: str) -> None:
+    handler = RichHandler(
+        console=console,
+        show_path=False,
+        show_time=False,
+        show_level=False,
+        markup=False,
+        highlighter=None,
+        rich_tracebacks=False,
+    )
+    handler.setFormatter(_LevelFormatter(lang))
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``almere-gis`` command; returns the exit code (see the module)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    env = os.environ.get(ENV_LANG, "").strip()
+    if env and env not in LANGUAGES:
+        _say(text("cli.bad_env_lang", "nl", value=env), style="red")
+        return 2
+    asked = _language(args_list)
+    lang = asked or "nl"
+    try:
+        args = build_parser(lang).parse_args(args_list)
+    except SystemExit as exit_:  # --help, or a usage error already printed in lang
+        return int(exit_.code or 0)
+    args.lang_given = asked is not None
+    _setup_logging(args.verbose, lang)
+    return _guarded(args, lang, args_list)
 
 
 if __name__ == "__main__":

@@ -38,10 +38,8 @@ __all__ = [
 ]
 
 import dataclasses
-import difflib
 import re
 import tomllib
-import typing
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -60,6 +58,7 @@ from pydantic.dataclasses import dataclass
 
 from ._errors import ConfigError, PrivacyError
 from ._schema import CBS_MIN_COUNT, indicator_names
+from ._settings_explain import did_you_mean, explain
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _CONFIG = ConfigDict(extra="forbid")
@@ -353,7 +352,7 @@ class MapSettings:
     def _scheme_known(cls, value: str) -> str:
         if value not in CLASS_SCHEMES:
             raise ValueError(
-                f"is not one of {', '.join(CLASS_SCHEMES)}" + _did_you_mean(value, CLASS_SCHEMES)
+                f"is not one of {', '.join(CLASS_SCHEMES)}" + did_you_mean(value, CLASS_SCHEMES)
             )
         return value
 
@@ -437,13 +436,13 @@ class Settings:
             if subset not in allowed:
                 raise ValueError(
                     f"density.subsets has {subset!r}, which is not one of {', '.join(allowed)}"
-                    + _did_you_mean(subset, allowed)
+                    + did_you_mean(subset, allowed)
                 )
         names = indicator_names(sectors)
         if self.map.indicator not in names:
             raise ValueError(
                 f"map.indicator {self.map.indicator!r} is not an indicator we compute"
-                + _did_you_mean(self.map.indicator, sorted(names))
+                + did_you_mean(self.map.indicator, sorted(names))
                 + ". Fix: name a column of the buurt table, e.g. jobs_small_scale_per_km2, "
                 "n_home_based_per_1000_homes or share_n_zzp"
             )
@@ -461,18 +460,13 @@ class Settings:
         try:
             changed = dataclasses.replace(getattr(self, section), **changes)
         except ValidationError as exc:
-            raise ConfigError(_explain(exc, self.source, prefix=section)) from None
+            raise ConfigError(explain(exc, self.source, root=Settings, prefix=section)) from None
         try:
             updated = dataclasses.replace(self, **{section: changed})
         except ValidationError as exc:
-            raise ConfigError(_explain(exc, self.source)) from None
+            raise ConfigError(explain(exc, self.source, root=Settings)) from None
         _check_privacy(updated, self.source)
         return updated
-
-
-def _did_you_mean(value: str, options: Any) -> str:
-    close = difflib.get_close_matches(value, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _check_crs(value: str) -> None:
@@ -506,93 +500,6 @@ def _check_privacy(settings: Settings, where: str) -> None:
         )
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
-        elif not str(item).startswith(("function-", "tagged-union")):
-            parts.append(str(item))
-    return ".".join(parts)
-
-
-def _bounds(loc: tuple[Any, ...]) -> str:
-    """The allowed range of the numeric setting at ``loc``, e.g. "5 to 1000", or ""."""
-    cls: Any = Settings
-    hint: Any = None
-    for item in loc:
-        if isinstance(item, int) or not dataclasses.is_dataclass(cls):
-            continue
-        hints = typing.get_type_hints(cls, include_extras=True)
-        if item not in hints:
-            return ""
-        hint = hints[item]
-        inner = typing.get_args(hint)[0] if typing.get_origin(hint) is Annotated else hint
-        cls = inner
-    lo = hi = None
-    for meta in typing.get_args(hint)[1:] if typing.get_origin(hint) is Annotated else ():
-        for m in getattr(meta, "metadata", []):
-            lo = getattr(m, "ge", getattr(m, "gt", lo))
-            hi = getattr(m, "le", hi)
-    if lo is None and hi is None:
-        return ""
-    return f"{lo:g} to {hi:g}" if lo is not None and hi is not None else f"from {lo:g}"
-
-
-_TYPES = {
-    "float_type": "must be a number",
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "bool_type": "must be true or false",
-    "string_type": "must be text",
-    "tuple_type": "must be a list",
-    "dataclass_type": "must be a table",
-}
-
-
-def _problem(err: Any, key: str) -> str:
-    given = err.get("input")
-    kind = err["type"]
-    message = str(err["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
-    if kind == "unexpected_keyword_argument":
-        return (
-            f"unknown setting '{key}'. Fix: remove it or check its spelling against "
-            "`almere-gis init-config`"
-        )
-    if kind == "missing_argument":
-        return f"missing setting '{key}'. Fix: add it"
-    if kind in _TYPES:
-        return f"'{key}' {_TYPES[kind]}, got {given!r}"
-    if kind == "literal_error":
-        options = [
-            o.strip(" '") for o in str(err["ctx"]["expected"]).replace(" or ", ", ").split(",")
-        ]
-        return f"{key} = {given!r} is not one of {', '.join(options)}" + _did_you_mean(
-            str(given), options
-        )
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        allowed = _bounds(err["loc"])
-        return f"{key} = {given!r} is out of range ({message}" + (
-            f"; allowed {allowed})" if allowed else ")"
-        )
-    if not isinstance(given, str | int | float | list | tuple):
-        return f"{key}: {message}" if key else message
-    return (
-        f"{key} = {given!r} {message}"
-        if message.startswith("is ")
-        else f"{key} = {given!r}: {message}"
-    )
-
-
-def _explain(exc: ValidationError, where: str, prefix: str = "") -> str:
-    """One clause per problem: the key, the value given, and what is allowed."""
-    lines = []
-    for err in exc.errors(include_url=False):
-        key = ".".join(p for p in (prefix, _loc(err["loc"])) if p)
-        lines.append(_problem(err, key))
-    return f"{where}: " + "; ".join(lines) + "."
-
-
 def default_settings_text() -> str:
     """The shipped, commented defaults file (what ``almere-gis init-config`` writes)."""
     return resources.files("almere_gis").joinpath("defaults.toml").read_text(encoding="utf-8")
@@ -605,7 +512,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any], where: str, path: str) ->
         if key not in base:
             raise ConfigError(
                 f"{where}: unknown setting '{dotted}'. Fix: remove it or check its spelling "
-                "against `almere-gis init-config`" + _did_you_mean(key, base) + "."
+                "against `almere-gis init-config`" + did_you_mean(key, base) + "."
             )
         if isinstance(base[key], dict) and isinstance(value, dict):
             out[key] = _merge(base[key], value, where, dotted)
@@ -677,7 +584,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     try:
         settings = _ADAPTER.validate_python(merged)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, where)) from None
+        raise ConfigError(explain(exc, where, root=Settings)) from None
     settings = dataclasses.replace(settings, source=where)
     _check_privacy(settings, where)
     return settings

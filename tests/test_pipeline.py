@@ -251,3 +251,98 @@ def test_stations_layer_is_validated_and_used(tmp_path: Path) -> None:
     assert sites is not None
     # With a stations layer every site has a station distance, business parks included.
     assert sites["accessibility_station_km"].notna().all()
+
+
+# -- results as objects ----------------------------------------------------------------------
+
+
+def test_the_tables_the_files_and_the_result_hold_the_same_columns(
+    demo_run: ag.RunResult,
+) -> None:
+    import geopandas as gpd
+
+    files = demo_run.files
+    for name, layer, public in [
+        ("buurten", "buurten", demo_run.publication.buurten),
+        ("wijken", "wijken", demo_run.publication.wijken),
+    ]:
+        csv = pd.read_csv(files[f"table:{name}"], nrows=1)
+        gpkg = gpd.read_file(files["gpkg"], layer=layer, rows=1)
+        in_memory = [c for c in public.data.columns if c != "geometry"]
+        assert list(csv.columns) == in_memory
+        assert [c for c in gpkg.columns if c != "geometry"] == in_memory
+    # The buurten table carries the Gi* columns of the buurten's own hot spot test.
+    assert {"gi_z", "gi_p", "gi_q", "gi_class"} <= set(demo_run.buurten.columns)
+
+
+def test_a_run_without_hot_spots_still_has_the_gi_columns(tmp_path: Path) -> None:
+    result = ag.run(ag.load_settings(), out_dir=tmp_path / "out", steps=())
+    csv = pd.read_csv(result.files["table:buurten"])
+    assert {"gi_z", "gi_class"} <= set(csv.columns)
+    assert csv["gi_class"].isna().all()
+
+
+def test_no_stage_changes_an_earlier_stages_frames(tmp_path: Path) -> None:
+    from almere_gis.outputs.publish import staged_output
+    from almere_gis.pipeline.analyse import analyse
+    from almere_gis.pipeline.inputs import read_inputs
+    from almere_gis.pipeline.publication import make_publication
+    from almere_gis.pipeline.steps import LATER_STEPS
+    from almere_gis.pipeline.write import write_outputs
+
+    def frames(obj: object, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        return {n: getattr(obj, n).copy(deep=True) for n in names}
+
+    def same(before: dict[str, pd.DataFrame], obj: object) -> None:
+        for name, frame in before.items():
+            pd.testing.assert_frame_equal(getattr(obj, name), frame, check_exact=True)
+
+    inputs = read_inputs(ag.load_settings())
+    kept_inputs = frames(inputs, ("buurten", "wijken", "businesses", "rejects", "candidates"))
+    # Facts of the loaders travel as values, never as DataFrame.attrs.
+    assert not any(getattr(inputs, n).attrs for n in kept_inputs)
+    analysis = analyse(inputs, on_step=lambda step: None)
+    same(kept_inputs, inputs)
+    kept = frames(analysis, ("buurten", "wijken", "city", "hexagons", "candidates"))
+    publication = make_publication(analysis)
+    with staged_output(tmp_path / "out") as staging:
+        write_outputs(analysis, publication, staging, wanted=LATER_STEPS, on_step=lambda s: None)
+    same(kept_inputs, inputs)
+    same(kept, analysis)
+
+
+def test_grids_that_do_not_fit_are_refused_before_anything_is_allocated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tracemalloc
+
+    import almere_gis.pipeline.analyse as analyse_module
+    import almere_gis.pipeline.inputs as inputs_module
+    from almere_gis.pipeline import checks
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("called although the grid settings had been refused")
+
+    # Refused right after the buurten are read: the register is never read, no grid is made.
+    monkeypatch.setattr(inputs_module, "load_businesses", never)
+    monkeypatch.setattr(analyse_module, "kde", never)
+    monkeypatch.setattr(checks, "available_memory", lambda: 400_000_000)
+    settings = ag.load_settings().replace("density", cell_size_m=5.0)
+    tracemalloc.start()
+    with pytest.raises(ag.ConfigError) as info:
+        ag.run(settings, out_dir=tmp_path / "out")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100_000_000
+    message = str(info.value)
+    assert message.startswith("defaults.toml: [density] cell_size_m = 5 gives density grids of ")
+    spare = "of memory for 6 surfaces, more than this computer can spare (200 MB of 400 MB free)"
+    assert spare in message
+    # The value it suggests fits, and the nice value below it does not.
+    suggested = float(message.split("Fix: use [density] cell_size_m = ")[1].split(" ")[0])
+    bounds = tuple(ag.load_buurten(settings.paths.buurten).total_bounds)
+    fits = checks.density_memory(bounds, settings.density, cell_size_m=suggested)
+    assert fits <= 200_000_000
+    smaller = max(c for c in checks._NICE_CELLS if c < suggested)
+    assert checks.density_memory(bounds, settings.density, cell_size_m=smaller) > 200_000_000
+    assert not (tmp_path / "out").exists()

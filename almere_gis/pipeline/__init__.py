@@ -1,4 +1,4 @@
-"""The main job: from input files to every output in ``out/`` (see :mod:`.run` for its order).
+"""The main job: from input files to every output in ``out/`` (see :mod:`.runner` for its order).
 
 The CLI, the notebooks and the tests all go through :func:`run`.
 """
@@ -8,4 +8,4 @@ from __future__ import annotations
 __all__ = ["STEPS", "Analysis", "Inputs", "Publication", "RunResult", "run"]
 
 from .results import Analysis, Inputs, Publication, RunResult
-from .run import STEPS, run
+from .runner import STEPS, run

@@ -34,7 +34,12 @@ from ..settings import Settings
 
 @dataclass(frozen=True)
 class Inputs:
-    """Every input of a run, read and validated (internal schema, EPSG:28992)."""
+    """Every input of a run, read and validated (internal schema, EPSG:28992).
+
+    ``notes`` are short sentences for the run summary about what reading found (repaired
+    polygons, fallbacks); ``typology_report`` says how many buurten each typology rule
+    classified (``rule``, ``type``, ``n_areas``).
+    """
 
     settings: Settings
     buurten: gpd.GeoDataFrame
@@ -47,11 +52,17 @@ class Inputs:
     stations: gpd.GeoDataFrame | None = None
     repaired_areas: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    typology_report: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Every result of a run, unsuppressed: for ``intern/`` and as the source of the public view."""
+    """Every result of a run, unsuppressed: for ``intern/`` and as the source of the public view.
+
+    ``notes`` are short sentences for the run summary about what the analysis did not do and
+    why (a hot spot test skipped for too few units, no candidate sites, ...), after the notes
+    of the inputs.
+    """
 
     inputs: Inputs
     joined: JoinResult
@@ -96,6 +107,7 @@ class RunResult:
     publication: Publication
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # the writers' notes for the summary (after the analysis's)
 
     # -- shortcuts kept for notebooks and earlier code ------------------------------------
     @property

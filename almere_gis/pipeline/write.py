@@ -11,9 +11,10 @@ for ``out/`` as a whole by :func:`almere_gis.outputs.publish.staged_output`.
 
 from __future__ import annotations
 
-__all__ = ["INTERNAL", "PUBLIC", "write_outputs"]
+__all__ = ["INTERNAL", "PUBLIC", "Written", "write_outputs"]
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,18 @@ PUBLIC = "publicatie"
 INTERNAL = "intern"
 
 
+@dataclass(frozen=True)
+class Written:
+    """What the writers made, and what they have to say about it.
+
+    ``files`` maps keys to paths relative to the staging folder; ``notes`` are sentences for the
+    run summary (e.g. a map that needs the network because Leaflet is not installed).
+    """
+
+    files: dict[str, Path]
+    notes: tuple[str, ...] = ()
+
+
 def write_outputs(
     analysis: Analysis,
     publication: Publication,
@@ -38,9 +51,10 @@ def write_outputs(
     *,
     wanted: frozenset[str],
     on_step: Callable[[str], None],
-) -> dict[str, Path]:
-    """Write every output below ``staging``; returns ``{key: path relative to staging}``."""
+) -> Written:
+    """Write every output below ``staging``; returns the files (relative to it) and notes."""
     files: dict[str, Path] = {}
+    notes: list[str] = []
     public = staging / PUBLIC
     internal = staging / INTERNAL
     public.mkdir()
@@ -56,7 +70,9 @@ def write_outputs(
     rasters = [files[f"density:{key}"] for key in publication.density]
     on_step("map")
     if "map" in wanted:
-        files["map"] = make_map(publication, s, public / s.map.file).path
+        written_map = make_map(publication, s, public / s.map.file)
+        files["map"] = written_map.path
+        notes.extend(written_map.notes)
     on_step("qgis")
     if "qgis" in wanted:
         files |= _qgis(analysis, publication, public, internal, rasters)
@@ -66,7 +82,7 @@ def write_outputs(
     files["readme:intern"] = atomic.write_text(
         text("publish.readme_intern", lang), internal / "LEESMIJ.txt"
     )
-    return {key: path.relative_to(staging) for key, path in files.items()}
+    return Written({key: path.relative_to(staging) for key, path in files.items()}, tuple(notes))
 
 
 def _data(frame: PublicFrame | None) -> Any:

@@ -1,12 +1,16 @@
-"""The main job, in one order for every run: check, compute, publish.
+"""The main job, in one order for every run: lock, check, compute, publish.
 
-1. **Check**: the settings were validated when loaded; every input is read and validated
-   (:func:`~.inputs.read_inputs`). Nothing has been written yet, so a bad input ends the run
-   with one clear error and leaves ``out/`` as it was.
+0. **Lock**: the output folder's lock is taken first and held to the end
+   (:func:`~almere_gis.outputs.publish.output_lock`): a second run on the same folder is
+   refused at once, and a folder that no run of almere_gis wrote is never replaced.
+1. **Check**: the settings were validated when loaded; every input is read and validated,
+   and the grids are checked against the free memory (:func:`~.inputs.read_inputs`).
+   Nothing has been written yet, so a bad input ends the run with one clear error and leaves
+   ``out/`` as it was.
 2. **Compute**: every result in memory (:func:`~.analyse.analyse`), then its public view
    (:func:`~.publication.make_publication`).
 3. **Publish**: every file is written into a staging folder beside ``out/``, which then
-   replaces ``out/`` as a whole, under a lock (:func:`~almere_gis.outputs.publish.staged_output`).
+   replaces ``out/`` as a whole (:meth:`~almere_gis.outputs.publish.LockedOutput.staging`).
 """
 
 from __future__ import annotations
@@ -18,18 +22,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .._errors import ConfigError
-from ..outputs.publish import staged_output
+from ..outputs.publish import output_lock
 from ..settings import Settings
-from .analyse import LATER_STEPS, analyse
+from .analyse import analyse
 from .inputs import read_inputs
 from .publication import make_publication
 from .results import RunResult
+from .steps import LATER_STEPS, STEPS
 from .write import write_outputs
 
 log = logging.getLogger("almere_gis")
-
-# Step keys in the order a run reports them; labels are in the text catalogue (run.step.<key>).
-STEPS = ("inputs", "join", "indicators", "density", "hotspots", "sites", "map", "qgis", "publish")
 
 
 def _noop(step: str) -> None:
@@ -67,6 +69,14 @@ def run(
     ------
     almere_gis.InputError, almere_gis.ConfigError, almere_gis.RunLockedError
         Before anything is written: ``out_dir`` is then left exactly as it was.
+
+    Examples
+    --------
+    >>> import tempfile, almere_gis as ag
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     result = ag.run(ag.load_settings(), out_dir=f"{tmp}/out", steps=())
+    ...     sorted(result.files)[:2]
+    ['intern:accounting', 'readme:intern']
     """
     out = Path(out_dir) if out_dir is not None else settings.paths.out_dir
     wanted = LATER_STEPS if steps is None else frozenset(steps)
@@ -76,13 +86,16 @@ def run(
             f"unknown step(s) {', '.join(sorted(unknown))}. "
             f"Fix: choose from {', '.join(sorted(LATER_STEPS))}."
         )
-    on_step("inputs")
-    inputs = read_inputs(settings)
-    analysis = analyse(inputs, wanted=wanted, on_step=on_step)
-    publication = make_publication(analysis)
-    with staged_output(out) as staging:
-        written = write_outputs(analysis, publication, staging, wanted=wanted, on_step=on_step)
-        on_step("publish")
-    files = {key: out / rel for key, rel in written.items()}
+    with output_lock(out) as locked:
+        on_step("inputs")
+        inputs = read_inputs(settings, wanted=wanted, out_dir=locked.folder)
+        analysis = analyse(inputs, wanted=wanted, on_step=on_step)
+        publication = make_publication(analysis)
+        with locked.staging() as staging:
+            written = write_outputs(analysis, publication, staging, wanted=wanted, on_step=on_step)
+            on_step("publish")
+    files = {key: out / rel for key, rel in written.files.items()}
     log.info("run finished; outputs in %s", out)
-    return RunResult(analysis=analysis, publication=publication, out_dir=out, files=files)
+    return RunResult(
+        analysis=analysis, publication=publication, out_dir=out, files=files, notes=written.notes
+    )
