@@ -64,7 +64,8 @@ def _address_ids(businesses: pd.DataFrame) -> np.ndarray | None:
     if ADDRESS_ID not in businesses.columns:
         return None
     ids = businesses[ADDRESS_ID].astype("string").str.strip()
-    return ids.mask(ids == "").to_numpy(dtype=object, na_value=None)
+    out: np.ndarray = ids.mask(ids == "").to_numpy(dtype=object, na_value=None)
+    return out
 
 
 def _coordinates(businesses: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -131,11 +132,15 @@ def address_keys(businesses: pd.DataFrame) -> AddressKeys:
 def _division(businesses: pd.DataFrame) -> np.ndarray:
     """The main SBI division per establishment (-1 where unknown)."""
     values = pd.to_numeric(businesses["sbi_division"], errors="coerce")
-    return values.fillna(-1).to_numpy(dtype=np.int64)
+    out: np.ndarray = values.fillna(-1).to_numpy(dtype=np.int64)
+    return out
 
 
 def _isin(division: np.ndarray, divisions: frozenset[int]) -> np.ndarray:
-    return np.isin(division, np.fromiter(divisions, dtype=np.int64, count=len(divisions)))
+    out: np.ndarray = np.isin(
+        division, np.fromiter(divisions, dtype=np.int64, count=len(divisions))
+    )
+    return out
 
 
 def maker_flag(businesses: pd.DataFrame, settings: Settings) -> np.ndarray:
