@@ -60,8 +60,11 @@ def _require(frame: pd.DataFrame) -> None:
 def _building_addresses(
     businesses: gpd.GeoDataFrame, min_establishments: int
 ) -> tuple[np.ndarray, int, str, int]:
-    """Per establishment its building (0 ..) or -1; the number of buildings; the address
-    method; the number of home addresses with at least ``min_establishments``."""
+    """Per establishment its building (0 ..) or -1, and facts about the buildings.
+
+    Also returns the number of buildings, the address method, and the number of home
+    addresses with at least ``min_establishments``.
+    """
     keys = address_keys(businesses)
     per_address = np.bincount(keys.codes, minlength=keys.n)
     home = businesses["home_based"].astype("boolean").fillna(False).to_numpy(dtype=bool)

@@ -141,9 +141,11 @@ def theme_area_counts(
 def theme_wijk_counts(
     wijken: pd.DataFrame, buurt_counts: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
-    """The theme table of the wijken as sums of the buurt table (exact: a buurt lies in one
-    wijk); densities use the wijken's own land area. Same columns as
-    :func:`theme_area_counts` with ``key="wijk_code"``."""
+    """The theme table of the wijken as sums of the buurt table.
+
+    Exact, because a buurt lies in one wijk; densities use the wijken's own land area. Same
+    columns as :func:`theme_area_counts` with ``key="wijk_code"``.
+    """
     require_columns(buurt_counts, ["wijk_code"], "give the result of theme_area_counts for buurten")
     values = {c: buurt_counts[c].to_numpy(dtype=float) for c in _SUMMED}
     sums = sum_by_area(buurt_counts["wijk_code"], wijken["wijk_code"], values)

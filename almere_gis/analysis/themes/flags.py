@@ -151,7 +151,8 @@ def maker_flag(businesses: pd.DataFrame, settings: Settings) -> np.ndarray:
     """
     require_columns(businesses, ["sbi_division", "small_scale"], CLASSIFY_FIRST)
     small = businesses["small_scale"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    return _isin(_division(businesses), settings.themes.maker_set()) & small
+    makers: np.ndarray = _isin(_division(businesses), settings.themes.maker_set()) & small
+    return makers
 
 
 def retail_flag(businesses: pd.DataFrame, themes: ThemeSettings) -> np.ndarray:
@@ -213,8 +214,11 @@ def mixed_retail_flag(
 
 
 def social_enterprise_flag(businesses: pd.DataFrame) -> tuple[pd.Series, str]:
-    """The register's social-enterprise flag (nullable), and ``register``, ``register_partial``
-    (some establishments have no value) or ``missing`` (no value at all)."""
+    """The register's social-enterprise flag (nullable) and how much of it the register gives.
+
+    The method is ``register``, ``register_partial`` (some establishments have no value) or
+    ``missing`` (no value at all).
+    """
     if "social_enterprise" not in businesses.columns:
         return pd.Series(pd.NA, index=businesses.index, dtype="boolean"), "missing"
     flag = businesses["social_enterprise"].astype("boolean")

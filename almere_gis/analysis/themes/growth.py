@@ -1,5 +1,8 @@
-"""Growth per theme: from the start years in one register, or from the CBS sector groups that
-come nearest (open data), both through :mod:`almere_gis.analysis.growth`."""
+"""Growth per theme.
+
+From the start years in one register, or from the CBS sector groups that come nearest (open
+data), both through :mod:`almere_gis.analysis.growth`.
+"""
 
 from __future__ import annotations
 
