@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..analysis.density import DensitySurface
+from ..analysis.growth import Growth
 from ..analysis.join import JoinResult
 from ..analysis.privacy import PublicFrame
 from ..settings import Settings
@@ -73,6 +74,8 @@ class Analysis:
     hexagons: gpd.GeoDataFrame | None = None
     candidates: gpd.GeoDataFrame | None = None
     search_zones: gpd.GeoDataFrame | None = None
+    buildings: gpd.GeoDataFrame | None = None  # bedrijfsverzamelgebouwen (analysis.buildings)
+    growth: Growth | None = None  # establishment growth between peildatums (analysis.growth)
     notes: tuple[str, ...] = ()
 
     @property
@@ -97,6 +100,8 @@ class Publication:
     hexagons: PublicFrame | None = None
     candidates: PublicFrame | None = None
     search_zones: PublicFrame | None = None
+    buildings: PublicFrame | None = None  # only addresses that are not homes
+    growth: PublicFrame | None = None  # per buurt and span, small counts hidden
 
 
 @dataclass(frozen=True)
