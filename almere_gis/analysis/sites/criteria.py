@@ -1,0 +1,414 @@
+"""The criteria: what each one measures, in which unit, and its raw value per site.
+
+See the package docstring (:mod:`almere_gis.analysis.sites`) for the definition of every
+criterion. Raw values are in the unit of :data:`CRITERIA`; NaN where a criterion cannot be
+computed for a site (never a silent 0).
+"""
+
+from __future__ import annotations
+
+__all__ = ["CRITERIA", "Criterion", "criteria_table", "raw_criteria", "site_settings"]
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..._errors import ConfigError, InputError
+from ...io.crs import require_rd
+from ...settings import SiteSettings
+
+log = logging.getLogger("almere_gis")
+
+# Demand needs sites in chunks: one STRtree query for all sites at 2.5 km can make
+# (sites x businesses nearby) pairs, too many for memory at a million businesses.
+_SITE_CHUNK = 64
+
+# --------------------------------------------------------------------------------------------
+# The criteria table
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One scoring criterion: what it measures, in which unit, and which way is better."""
+
+    key: str
+    label_nl: str
+    label_en: str
+    unit: str
+    direction: str  # "higher" or "lower" is better
+    description_nl: str
+    description_en: str
+
+    def label(self, language: str) -> str:
+        """The display label in ``language`` ("nl" or "en")."""
+        return self.label_nl if language == "nl" else self.label_en
+
+    def description(self, language: str) -> str:
+        """The description in ``language`` ("nl" or "en")."""
+        return self.description_nl if language == "nl" else self.description_en
+
+
+CRITERIA: Mapping[str, Criterion] = {
+    c.key: c
+    for c in (
+        Criterion(
+            "demand_walk",
+            "vraag op loopafstand",
+            "demand within walking distance",
+            "vestigingen (of banen, zie demand_measure)",
+            "higher",
+            "Kleinschalige of aan-huis-vestigingen binnen loopafstand (walk_m, standaard 800 m, "
+            "hemelsbreed).",
+            "Small-scale or home-based establishments within walking distance (walk_m, default "
+            "800 m, straight line).",
+        ),
+        Criterion(
+            "demand_cycle",
+            "vraag op fietsafstand",
+            "demand within cycling distance",
+            "vestigingen (of banen, zie demand_measure)",
+            "higher",
+            "Kleinschalige of aan-huis-vestigingen binnen fietsafstand (cycle_m, standaard "
+            "2.500 m, hemelsbreed).",
+            "Small-scale or home-based establishments within cycling distance (cycle_m, default "
+            "2,500 m, straight line).",
+        ),
+        Criterion(
+            "cluster",
+            "nabijheid hot spot",
+            "proximity to a hot spot",
+            "0-1",
+            "higher",
+            "1 in een Gi*-hot-spot-hexagoon, lineair aflopend tot 0 op hotspot_near_m ervandaan.",
+            "1 inside a Gi* hot spot hexagon, falling linearly to 0 at hotspot_near_m from one.",
+        ),
+        Criterion(
+            "accessibility",
+            "bereikbaarheid",
+            "accessibility",
+            "km",
+            "lower",
+            "Gemiddelde afstand tot het dichtstbijzijnde treinstation (CBS-afstand van de buurt "
+            "of stationslaag) en tot het dichtstbijzijnde centrum (zwaartepunt van een "
+            "centrumbuurt).",
+            "Mean distance to the nearest train station (the buurt's CBS distance or a stations "
+            "layer) and to the nearest centre (centroid of a centrum buurt).",
+        ),
+        Criterion(
+            "fit",
+            "geschiktheid gebouw",
+            "building fit",
+            "0-1",
+            "higher",
+            "Gemiddelde van de passendheid van het vloeroppervlak (1 binnen het doelbereik) en "
+            "het leegstaande deel van het gebouw.",
+            "Mean of the floor-area fit (1 within the target range) and the vacant share of the "
+            "building.",
+        ),
+        Criterion(
+            "mix",
+            "sectormix",
+            "sector mix",
+            "Shannon-index (nats)",
+            "higher",
+            "Shannon-diversiteit van de sectoren van kleinschalige vestigingen op loopafstand.",
+            "Shannon diversity of the sectors of small-scale establishments within walking "
+            "distance.",
+        ),
+        Criterion(
+            "social",
+            "sociale opgave",
+            "social need",
+            "% huishoudens",
+            "higher",
+            "Aandeel huishoudens met een inkomen rond het sociaal minimum in de buurt (CBS).",
+            "Share of households at the social minimum in the buurt (CBS).",
+        ),
+    )
+}
+
+
+def criteria_table(language: str = "nl") -> pd.DataFrame:
+    """The criteria as a table: key, label, unit, direction, description (for popups/exports).
+
+    Examples
+    --------
+    >>> criteria_table("en").set_index("criterion").loc["accessibility", "direction"]
+    'lower'
+    """
+    return pd.DataFrame(
+        {
+            "criterion": list(CRITERIA),
+            "label": [c.label(language) for c in CRITERIA.values()],
+            "unit": [c.unit for c in CRITERIA.values()],
+            "direction": [c.direction for c in CRITERIA.values()],
+            "description": [c.description(language) for c in CRITERIA.values()],
+        }
+    )
+
+
+def site_settings(settings: object) -> SiteSettings:
+    """The ``sites`` section of ``settings`` (the whole Settings object or the section), checked."""
+    sites = getattr(settings, "sites", settings)
+    if not isinstance(sites, SiteSettings):
+        raise TypeError("settings must be a Settings object or its SiteSettings section")
+    if sites.demand_measure not in ("count", "jobs"):
+        raise ConfigError(
+            f"sites.demand_measure = {sites.demand_measure!r} is not one of ['count', 'jobs']."
+        )
+    if sites.walk_m <= 0 or sites.cycle_m <= 0:
+        raise ConfigError("sites.walk_m and sites.cycle_m must be positive distances in metres.")
+    return sites
+
+
+def _bool_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        raise InputError(
+            "businesses",
+            f"column '{column}' is missing",
+            "classify the businesses first (almere_gis.classify_businesses)",
+        )
+    return np.asarray(frame[column].astype("boolean").fillna(False), dtype=bool)
+
+
+def _demand_and_mix(
+    geoms: np.ndarray, businesses: gpd.GeoDataFrame, s: SiteSettings
+) -> dict[str, np.ndarray]:
+    """Counts and jobs of small-scale/home-based work within walk and cycle distance; mix."""
+    n = len(geoms)
+    relevant = _bool_column(businesses, "small_scale") | _bool_column(businesses, "home_based")
+    small = _bool_column(businesses, "small_scale")[relevant]
+    points = businesses.geometry.to_numpy()[relevant]
+    jobs = pd.to_numeric(businesses["jobs"], errors="coerce").to_numpy(dtype=float)[relevant]
+    jobs = np.nan_to_num(jobs, nan=0.0)
+    if "sector_group" in businesses.columns:
+        sector, _ = pd.factorize(businesses["sector_group"].astype("string").fillna("overig"))
+        sector = np.asarray(sector)[relevant]
+    else:
+        sector = np.zeros(int(relevant.sum()), dtype=np.int64)
+    n_sec = int(sector.max()) + 1 if sector.size else 1
+
+    out = {
+        "walk_count": np.zeros(n, dtype=np.int64),
+        "walk_jobs": np.zeros(n),
+        "cycle_count": np.zeros(n, dtype=np.int64),
+        "cycle_jobs": np.zeros(n),
+    }
+    sector_counts = np.zeros(n * n_sec)
+    tree = shapely.STRtree(points)
+    for start in range(0, n, _SITE_CHUNK):
+        chunk = geoms[start : start + _SITE_CHUNK]
+        for name, distance in (("walk", s.walk_m), ("cycle", s.cycle_m)):
+            site, biz = tree.query(chunk, predicate="dwithin", distance=distance)
+            site = site + start
+            out[f"{name}_count"] += np.bincount(site, minlength=n)
+            out[f"{name}_jobs"] += np.bincount(site, weights=jobs[biz], minlength=n)
+            if name == "walk":
+                keep = small[biz]
+                sector_counts += np.bincount(
+                    site[keep] * n_sec + sector[biz[keep]], minlength=n * n_sec
+                )
+    counts = sector_counts.reshape(n, n_sec)
+    total = counts.sum(axis=1, keepdims=True)
+    p = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+    logs = np.log(p, out=np.zeros_like(p), where=p > 0)
+    out["mix"] = -(p * logs).sum(axis=1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return out
+
+
+def nearest_distance(geoms: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) from each geometry to the nearest target, and that target's index (-1)."""
+    dist = np.full(len(geoms), np.nan)
+    which = np.full(len(geoms), -1, dtype=np.int64)
+    targets = targets[~(shapely.is_missing(targets) | shapely.is_empty(targets))]
+    if len(targets) == 0 or len(geoms) == 0:
+        return dist, which
+    tree = shapely.STRtree(targets)
+    (src, tgt), d = tree.query_nearest(geoms, return_distance=True, all_matches=False)
+    dist[src] = d
+    which[src] = tgt
+    return dist, which
+
+
+def _buurt_lookup(geoms: np.ndarray, buurten: gpd.GeoDataFrame) -> np.ndarray:
+    """Row position in ``buurten`` of the buurt holding each site (-1 for none)."""
+    from ..join import assign_areas
+
+    codes = buurten["buurt_code"].astype("string").fillna("").to_numpy(dtype=str)
+    order = np.argsort(codes, kind="stable")  # lowest code wins on shared boundaries
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    pts = np.full(len(geoms), None, dtype=object)
+    pts[ok] = shapely.point_on_surface(geoms[ok])
+    x = np.where(ok, shapely.get_x(pts), np.nan)
+    y = np.where(ok, shapely.get_y(pts), np.nan)
+    idx = assign_areas(x, y, buurten.geometry.to_numpy()[order])
+    return np.where(idx >= 0, order[np.clip(idx, 0, None)], -1)
+
+
+def _buurt_value(buurten: gpd.GeoDataFrame, column: str, pos: np.ndarray) -> np.ndarray:
+    if column not in buurten.columns:
+        return np.full(len(pos), np.nan)
+    values = pd.to_numeric(buurten[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(pos >= 0, values[np.clip(pos, 0, None)], np.nan)
+
+
+def _floor_fit(area: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """1 within [lo, hi], area / lo below (0 at 0), hi / area above; NaN stays NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below = np.where(lo > 0, area / lo, 1.0)
+        above = np.where(area > 0, hi / area, 1.0)
+    fit = np.where(area < lo, below, np.where(area > hi, above, 1.0))
+    return np.where(np.isnan(area), np.nan, np.clip(fit, 0.0, 1.0))
+
+
+def _column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as floats (NaN where missing or not a number, all NaN when absent)."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    return np.asarray(values.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+
+
+def _cluster(
+    geoms: np.ndarray, hexagons: gpd.GeoDataFrame | None, s: SiteSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """The cluster criterion (0-1) and the distance to the nearest hot spot hexagon (m)."""
+    n = len(geoms)
+    if hexagons is None:
+        log.info("no hexagons given: the cluster criterion is missing for every site")
+        return np.full(n, np.nan), np.full(n, np.nan)
+    require_rd(hexagons, "hexagons")
+    if "gi_class" not in hexagons.columns:
+        raise InputError(
+            "hexagons",
+            "column 'gi_class' is missing",
+            "add the Gi* classes (almere_gis getis_ord) to the hexagons first",
+        )
+    hot = hexagons["gi_class"].astype("string").str.startswith("hot_").fillna(False)
+    dist, _ = nearest_distance(geoms, hexagons.geometry.to_numpy()[hot.to_numpy(dtype=bool)])
+    if not hot.any():
+        log.info("no Gi* hot spot hexagon: the cluster criterion is 0 for every site")
+        cluster = np.zeros(n)
+    elif s.hotspot_near_m > 0:
+        cluster = np.clip(1.0 - dist / s.hotspot_near_m, 0.0, 1.0)
+    else:
+        cluster = (dist <= 0).astype(float)
+    no_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    return np.where(no_geom, np.nan, cluster), dist
+
+
+def _buurt_of_sites(
+    geoms: np.ndarray, buurten: gpd.GeoDataFrame | None, extra: dict[str, object]
+) -> np.ndarray:
+    """Row position of each site's buurt (-1 for none); adds ``buurt_code`` to ``extra``."""
+    n = len(geoms)
+    if buurten is None:
+        return np.full(n, -1, dtype=np.int64)
+    require_rd(buurten, "buurten")
+    pos = _buurt_lookup(geoms, buurten) if len(buurten) else np.full(n, -1, dtype=np.int64)
+    codes = buurten["buurt_code"].astype("string").to_numpy(dtype=object, na_value=None)
+    extra["buurt_code"] = pd.array(
+        np.where(pos >= 0, codes[np.clip(pos, 0, None)] if len(codes) else None, None),
+        dtype="string",
+    )
+    return pos
+
+
+def _accessibility(
+    geoms: np.ndarray,
+    buurten: gpd.GeoDataFrame | None,
+    stations: gpd.GeoDataFrame | None,
+    pos: np.ndarray,
+    extra: dict[str, object],
+    notes: dict[str, str],
+) -> np.ndarray:
+    """Mean distance (km) to a station and to a centre; the components go to ``extra``."""
+    n = len(geoms)
+    if stations is not None:
+        require_rd(stations, "stations")
+        station_m, _ = nearest_distance(geoms, stations.geometry.to_numpy())
+        station_km = station_m / 1000.0
+        notes["station"] = "layer"
+    elif buurten is not None:
+        station_km = _buurt_value(buurten, "dist_train_km", pos)
+        notes["station"] = "cbs"
+    else:
+        station_km = np.full(n, np.nan)
+    centre_km = np.full(n, np.nan)
+    centroids = np.array([], dtype=object)
+    if buurten is not None and "area_type" in buurten.columns:
+        is_centre = (buurten["area_type"].astype("string") == "centrum").fillna(False)
+        centroids = shapely.centroid(buurten.geometry.to_numpy()[is_centre.to_numpy(dtype=bool)])
+        centre_m, _ = nearest_distance(geoms, centroids)
+        centre_km = centre_m / 1000.0
+    extra["accessibility_station_km"] = station_km
+    extra["accessibility_centre_km"] = centre_km
+    if len(centroids):
+        notes["accessibility"] = "both"
+        return np.asarray((station_km + centre_km) / 2.0, dtype=float)
+    if buurten is not None:
+        log.warning(
+            "no buurt has area_type 'centrum': accessibility uses the station distance alone"
+        )
+    notes["accessibility"] = "station"
+    return np.asarray(station_km, dtype=float)
+
+
+def _fit(candidates: gpd.GeoDataFrame, s: SiteSettings, extra: dict[str, object]) -> np.ndarray:
+    """Mean of the floor-area fit and the vacancy share; the components go to ``extra``."""
+    area = _column(candidates, "floor_area_m2")
+    share = _column(candidates, "vacancy_share")
+    floor_fit = _floor_fit(area, s.target_floor_area_min_m2, s.target_floor_area_max_m2)
+    extra["fit_floor"] = floor_fit
+    extra["fit_vacancy"] = share
+    return np.asarray((floor_fit + np.clip(share, 0.0, 1.0)) / 2.0, dtype=float)
+
+
+def raw_criteria(
+    candidates: gpd.GeoDataFrame,
+    businesses: gpd.GeoDataFrame,
+    hexagons: gpd.GeoDataFrame | None,
+    buurten: gpd.GeoDataFrame | None,
+    stations: gpd.GeoDataFrame | None,
+    s: SiteSettings,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Raw criterion values, their components, and notes for the explanation.
+
+    Returns
+    -------
+    tuple
+        The raw values (one column per criterion of :data:`CRITERIA`), their components
+        (``demand_walk_count``, ..., ``buurt_code`` when buurten are given) and notes on how
+        accessibility was measured (``{"station": "layer" | "cbs", "accessibility": ...}``).
+    """
+    geoms = candidates.geometry.to_numpy()
+    no_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    raw: dict[str, np.ndarray] = {}
+    extra: dict[str, object] = {}
+    notes: dict[str, str] = {}
+
+    d = _demand_and_mix(geoms, businesses, s)
+    for name in ("walk", "cycle"):
+        extra[f"demand_{name}_count"] = d[f"{name}_count"]
+        extra[f"demand_{name}_jobs"] = d[f"{name}_jobs"]
+        raw[f"demand_{name}"] = d[f"{name}_{s.demand_measure}"]
+    raw["mix"] = d["mix"]
+    raw["cluster"], extra["cluster_distance_m"] = _cluster(geoms, hexagons, s)
+    pos = _buurt_of_sites(geoms, buurten, extra)
+    raw["accessibility"] = _accessibility(geoms, buurten, stations, pos, extra, notes)
+    raw["fit"] = _fit(candidates, s, extra)
+    raw["social"] = (
+        _buurt_value(buurten, "share_social_minimum", pos)
+        if buurten is not None
+        else np.full(len(geoms), np.nan)
+    )
+    for key in ("demand_walk", "demand_cycle", "mix"):
+        raw[key] = np.where(no_geom, np.nan, raw[key]).astype(float)
+    raw_frame = pd.DataFrame({key: raw[key] for key in CRITERIA}, index=candidates.index)
+    return raw_frame, pd.DataFrame(extra, index=candidates.index), notes
