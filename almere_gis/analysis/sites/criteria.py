@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from ..._errors import ConfigError, InputError
 from ...io.crs import require_rd
@@ -24,7 +25,7 @@ from ...settings import SiteSettings
 
 log = logging.getLogger("almere_gis")
 
-# Demand needs sites in chunks: one STRtree query for all sites at 2.5 km can make
+# Demand takes sites in chunks: one KD-tree query for all sites at 2.5 km can make
 # (sites x businesses nearby) pairs, too many for memory at a million businesses.
 _SITE_CHUNK = 64
 
@@ -177,14 +178,57 @@ def _bool_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     return np.asarray(frame[column].astype("boolean").fillna(False), dtype=bool)
 
 
+def _pairs_within(
+    geoms: np.ndarray, xy: np.ndarray, reach: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (site, business) pair at most ``reach`` apart, with its distance (m).
+
+    KD-trees of the sites and of the business points give every pair within ``reach`` of the
+    centre of a site's bounding box, widened for polygon sites by the largest half diagonal
+    (for a point site the centre is the point itself: that search is exact). Pairs of polygon
+    sites are then measured from the outline (0 inside) and kept when at most ``reach`` away.
+    Sites without geometry have no pairs.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if len(xy) == 0 or len(ok) == 0:
+        return empty, empty, np.zeros(0)
+    tree = cKDTree(xy)
+    box = shapely.bounds(geoms[ok])
+    centre = np.column_stack([(box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2])
+    is_point = shapely.get_type_id(geoms[ok]) == 0
+    half = np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) / 2
+    widen = float(half[~is_point].max()) if (~is_point).any() else 0.0
+    sites, businesses, distances = [], [], []
+    for start in range(0, len(ok), _SITE_CHUNK):
+        part = np.arange(start, min(start + _SITE_CHUNK, len(ok)))
+        found = cKDTree(centre[part]).sparse_distance_matrix(
+            tree, reach + widen, output_type="ndarray"
+        )
+        local = part[found["i"]]
+        biz = found["j"].astype(np.int64)
+        d = found["v"].astype(float)
+        poly = ~is_point[local]
+        if poly.any():
+            d[poly] = shapely.distance(geoms[ok[local[poly]]], shapely.points(xy[biz[poly]]))
+        keep = d <= reach
+        sites.append(ok[local[keep]])
+        businesses.append(biz[keep])
+        distances.append(d[keep])
+    return np.concatenate(sites), np.concatenate(businesses), np.concatenate(distances)
+
+
 def _demand_and_mix(
     geoms: np.ndarray, businesses: gpd.GeoDataFrame, s: SiteSettings
 ) -> dict[str, np.ndarray]:
     """Counts and jobs of small-scale/home-based work within walk and cycle distance; mix."""
     n = len(geoms)
-    relevant = _bool_column(businesses, "small_scale") | _bool_column(businesses, "home_based")
-    small = _bool_column(businesses, "small_scale")[relevant]
-    points = businesses.geometry.to_numpy()[relevant]
+    small_all = _bool_column(businesses, "small_scale")
+    relevant = small_all | _bool_column(businesses, "home_based")
+    points = businesses.geometry.to_numpy()
+    xy = np.column_stack([shapely.get_x(points), shapely.get_y(points)])
+    relevant &= np.isfinite(xy).all(axis=1)
+    small = small_all[relevant]
     jobs = pd.to_numeric(businesses["jobs"], errors="coerce").to_numpy(dtype=float)[relevant]
     jobs = np.nan_to_num(jobs, nan=0.0)
     if "sector_group" in businesses.columns:
@@ -194,27 +238,17 @@ def _demand_and_mix(
         sector = np.zeros(int(relevant.sum()), dtype=np.int64)
     n_sec = int(sector.max()) + 1 if sector.size else 1
 
+    site, biz, dist = _pairs_within(geoms, xy[relevant], max(s.walk_m, s.cycle_m))
+    walk = dist <= s.walk_m
     out = {
-        "walk_count": np.zeros(n, dtype=np.int64),
-        "walk_jobs": np.zeros(n),
-        "cycle_count": np.zeros(n, dtype=np.int64),
-        "cycle_jobs": np.zeros(n),
+        "walk_count": np.bincount(site[walk], minlength=n).astype(np.int64),
+        "walk_jobs": np.bincount(site[walk], weights=jobs[biz[walk]], minlength=n),
+        "cycle_count": np.bincount(site, minlength=n).astype(np.int64),
+        "cycle_jobs": np.bincount(site, weights=jobs[biz], minlength=n),
     }
-    sector_counts = np.zeros(n * n_sec)
-    tree = shapely.STRtree(points)
-    for start in range(0, n, _SITE_CHUNK):
-        chunk = geoms[start : start + _SITE_CHUNK]
-        for name, distance in (("walk", s.walk_m), ("cycle", s.cycle_m)):
-            site, biz = tree.query(chunk, predicate="dwithin", distance=distance)
-            site = site + start
-            out[f"{name}_count"] += np.bincount(site, minlength=n)
-            out[f"{name}_jobs"] += np.bincount(site, weights=jobs[biz], minlength=n)
-            if name == "walk":
-                keep = small[biz]
-                sector_counts += np.bincount(
-                    site[keep] * n_sec + sector[biz[keep]], minlength=n * n_sec
-                )
-    counts = sector_counts.reshape(n, n_sec)
+    mixed = walk & small[biz]
+    flat = np.bincount(site[mixed] * n_sec + sector[biz[mixed]], minlength=n * n_sec)
+    counts = flat.reshape(n, n_sec).astype(float)
     total = counts.sum(axis=1, keepdims=True)
     p = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
     logs = np.log(p, out=np.zeros_like(p), where=p > 0)
