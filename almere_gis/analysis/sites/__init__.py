@@ -92,11 +92,14 @@ __all__ = [
     "resolve_weights",
     "score_sites",
     "search_zones",
+    "site_notes",
+    "stability_key",
+    "used_weights",
 ]
 
 from .criteria import CRITERIA, Criterion, criteria_table
 from .explain import field_descriptions
-from .scoring import resolve_weights, score_sites
-from .stability import rank_stability
+from .scoring import resolve_weights, score_sites, site_notes, used_weights
+from .stability import rank_stability, stability_key
 from .summary import format_top
 from .zones import search_zones

@@ -7,7 +7,15 @@ computed for a site (never a silent 0).
 
 from __future__ import annotations
 
-__all__ = ["CRITERIA", "Criterion", "criteria_table", "raw_criteria", "site_settings"]
+__all__ = [
+    "CRITERIA",
+    "Criterion",
+    "criteria_table",
+    "direction",
+    "nearest_distance",
+    "raw_criteria",
+    "site_settings",
+]
 
 import logging
 from collections.abc import Mapping
@@ -22,6 +30,8 @@ from scipy.spatial import cKDTree
 from ..._errors import ConfigError, InputError
 from ...io.crs import require_rd
 from ...settings import SiteSettings
+from ...texts import text
+from ..buildings import distance_to_buildings
 
 log = logging.getLogger("almere_gis")
 
@@ -29,114 +39,69 @@ log = logging.getLogger("almere_gis")
 # (sites x businesses nearby) pairs, too many for memory at a million businesses.
 _SITE_CHUNK = 64
 
-# --------------------------------------------------------------------------------------------
-# The criteria table
-# --------------------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Criterion:
-    """One scoring criterion: what it measures, in which unit, and which way is better."""
+    """One scoring criterion: its key and which way is better.
+
+    Its name, unit and description are in the text catalogue (``texts/sites.toml``:
+    ``sites.criterion.<key>.name``, ``.unit``, ``.description``), the one place every output
+    reads them from.
+    """
 
     key: str
-    label_nl: str
-    label_en: str
-    unit: str
-    direction: str  # "higher" or "lower" is better
-    description_nl: str
-    description_en: str
+    direction: str  # "higher" or "lower" is better ("building": set by building_direction)
+
+    def name(self, language: str) -> str:
+        """The criterion's one name in ``language`` ("nl" or "en"), with a capital."""
+        return text(f"sites.criterion.{self.key}.name", language)
 
     def label(self, language: str) -> str:
-        """The display label in ``language`` ("nl" or "en")."""
-        return self.label_nl if language == "nl" else self.label_en
+        """The name as it reads inside a sentence (first letter small)."""
+        name = self.name(language)
+        return name[:1].lower() + name[1:]
+
+    def unit(self, language: str) -> str:
+        """The unit of the raw value in ``language``."""
+        return text(f"sites.criterion.{self.key}.unit", language)
 
     def description(self, language: str) -> str:
-        """The description in ``language`` ("nl" or "en")."""
-        return self.description_nl if language == "nl" else self.description_en
+        """What the criterion measures, in ``language``."""
+        return text(f"sites.criterion.{self.key}.description", language)
 
 
 CRITERIA: Mapping[str, Criterion] = {
     c.key: c
     for c in (
-        Criterion(
-            "demand_walk",
-            "vraag op loopafstand",
-            "demand within walking distance",
-            "vestigingen (of banen, zie demand_measure)",
-            "higher",
-            "Kleinschalige of aan-huis-vestigingen binnen loopafstand (walk_m, standaard 800 m, "
-            "hemelsbreed).",
-            "Small-scale or home-based establishments within walking distance (walk_m, default "
-            "800 m, straight line).",
-        ),
-        Criterion(
-            "demand_cycle",
-            "vraag op fietsafstand",
-            "demand within cycling distance",
-            "vestigingen (of banen, zie demand_measure)",
-            "higher",
-            "Kleinschalige of aan-huis-vestigingen binnen fietsafstand (cycle_m, standaard "
-            "2.500 m, hemelsbreed).",
-            "Small-scale or home-based establishments within cycling distance (cycle_m, default "
-            "2,500 m, straight line).",
-        ),
-        Criterion(
-            "cluster",
-            "nabijheid hot spot",
-            "proximity to a hot spot",
-            "0-1",
-            "higher",
-            "1 in een Gi*-hot-spot-hexagoon, lineair aflopend tot 0 op hotspot_near_m ervandaan.",
-            "1 inside a Gi* hot spot hexagon, falling linearly to 0 at hotspot_near_m from one.",
-        ),
-        Criterion(
-            "accessibility",
-            "bereikbaarheid",
-            "accessibility",
-            "km",
-            "lower",
-            "Gemiddelde afstand tot het dichtstbijzijnde treinstation (CBS-afstand van de buurt "
-            "of stationslaag) en tot het dichtstbijzijnde centrum (zwaartepunt van een "
-            "centrumbuurt).",
-            "Mean distance to the nearest train station (the buurt's CBS distance or a stations "
-            "layer) and to the nearest centre (centroid of a centrum buurt).",
-        ),
-        Criterion(
-            "fit",
-            "geschiktheid gebouw",
-            "building fit",
-            "0-1",
-            "higher",
-            "Gemiddelde van de passendheid van het vloeroppervlak (1 binnen het doelbereik) en "
-            "het leegstaande deel van het gebouw.",
-            "Mean of the floor-area fit (1 within the target range) and the vacant share of the "
-            "building.",
-        ),
-        Criterion(
-            "mix",
-            "sectormix",
-            "sector mix",
-            "Shannon-index (nats)",
-            "higher",
-            "Shannon-diversiteit van de sectoren van kleinschalige vestigingen op loopafstand.",
-            "Shannon diversity of the sectors of small-scale establishments within walking "
-            "distance.",
-        ),
-        Criterion(
-            "social",
-            "sociale opgave",
-            "social need",
-            "% huishoudens",
-            "higher",
-            "Aandeel huishoudens met een inkomen rond het sociaal minimum in de buurt (CBS).",
-            "Share of households at the social minimum in the buurt (CBS).",
-        ),
+        Criterion("demand_walk", "higher"),
+        Criterion("demand_cycle", "higher"),
+        Criterion("cluster", "higher"),
+        Criterion("accessibility", "lower"),
+        Criterion("fit", "higher"),
+        Criterion("mix", "higher"),
+        Criterion("social", "higher"),
+        Criterion("building", "lower"),
     )
 }
 
 
-def criteria_table(language: str = "nl") -> pd.DataFrame:
-    """The criteria as a table: key, label, unit, direction, description (for popups/exports).
+def direction(key: str, settings: object | None = None) -> str:
+    """Which way criterion ``key`` is better: ``"higher"`` or ``"lower"``.
+
+    The building criterion follows ``[themes] building_direction`` when ``settings`` (the whole
+    Settings object) is given: ``"cluster"`` = nearer (lower) is better, ``"avoid"`` = farther.
+    """
+    themes = getattr(settings, "themes", None)
+    if key == "building" and themes is not None:
+        return "lower" if themes.building_direction == "cluster" else "higher"
+    return CRITERIA[key].direction
+
+
+def criteria_table(language: str = "nl", settings: object | None = None) -> pd.DataFrame:
+    """The criteria as a table: key, name, unit, direction, description (for popups/exports).
+
+    ``label`` is the name as it reads inside a sentence; ``direction`` of the building
+    criterion follows ``settings`` when given (see :func:`direction`).
 
     Examples
     --------
@@ -146,9 +111,10 @@ def criteria_table(language: str = "nl") -> pd.DataFrame:
     return pd.DataFrame(
         {
             "criterion": list(CRITERIA),
+            "name": [c.name(language) for c in CRITERIA.values()],
             "label": [c.label(language) for c in CRITERIA.values()],
-            "unit": [c.unit for c in CRITERIA.values()],
-            "direction": [c.direction for c in CRITERIA.values()],
+            "unit": [c.unit(language) for c in CRITERIA.values()],
+            "direction": [direction(k, settings) for k in CRITERIA],
             "description": [c.description(language) for c in CRITERIA.values()],
         }
     )
@@ -404,6 +370,32 @@ def _fit(candidates: gpd.GeoDataFrame, s: SiteSettings, extra: dict[str, object]
     return np.asarray((floor_fit + np.clip(share, 0.0, 1.0)) / 2.0, dtype=float)
 
 
+def _building(
+    candidates: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None,
+    reach_m: float,
+    extra: dict[str, object],
+    notes: dict[str, str],
+) -> np.ndarray:
+    """Distance (m) to the nearest published building, counted up to ``reach_m``.
+
+    Beyond the reach every site is alike (no building within reach), so the distance is capped
+    there. NaN for every site when no building is known (the criterion then does not count).
+    """
+    n = len(candidates)
+    dist = np.full(n, np.nan)
+    if buildings is not None:
+        dist = distance_to_buildings(candidates, buildings)["building_distance_m"].to_numpy(
+            dtype=float
+        )
+    known = buildings is not None and bool(np.isfinite(dist).any())
+    notes["building"] = "known" if known else "none"
+    extra["building_distance_m"] = dist
+    if not known:
+        return np.full(n, np.nan)
+    return np.asarray(np.minimum(dist, reach_m), dtype=float)
+
+
 def raw_criteria(
     candidates: gpd.GeoDataFrame,
     businesses: gpd.GeoDataFrame,
@@ -411,6 +403,8 @@ def raw_criteria(
     buurten: gpd.GeoDataFrame | None,
     stations: gpd.GeoDataFrame | None,
     s: SiteSettings,
+    buildings: gpd.GeoDataFrame | None = None,
+    building_reach_m: float = 800.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Raw criterion values, their components, and notes for the explanation.
 
@@ -419,7 +413,8 @@ def raw_criteria(
     tuple
         The raw values (one column per criterion of :data:`CRITERIA`), their components
         (``demand_walk_count``, ..., ``buurt_code`` when buurten are given) and notes on how
-        accessibility was measured (``{"station": "layer" | "cbs", "accessibility": ...}``).
+        accessibility was measured (``{"station": "layer" | "cbs", "accessibility": ...}``)
+        and whether buildings were known (``{"building": "known" | "none"}``).
     """
     geoms = candidates.geometry.to_numpy()
     no_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -442,6 +437,7 @@ def raw_criteria(
         if buurten is not None
         else np.full(len(geoms), np.nan)
     )
+    raw["building"] = _building(candidates, buildings, building_reach_m, extra, notes)
     for key in ("demand_walk", "demand_cycle", "mix"):
         raw[key] = np.where(no_geom, np.nan, raw[key]).astype(float)
     raw_frame = pd.DataFrame({key: raw[key] for key in CRITERIA}, index=candidates.index)

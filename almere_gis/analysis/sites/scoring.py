@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["resolve_weights", "score_sites"]
+__all__ = ["resolve_weights", "score_sites", "site_notes", "used_weights"]
 
 import logging
 from collections.abc import Mapping
@@ -16,8 +16,10 @@ from scipy import stats
 from ..._errors import ConfigError
 from ...io.crs import require_rd
 from ...settings import SiteSettings
-from .criteria import CRITERIA, raw_criteria, site_settings
-from .explain import TEXT, explain_sites
+from ...texts import text
+from ...texts.format import number, percent
+from .criteria import CRITERIA, direction, raw_criteria, site_settings
+from .explain import explain_sites, full_settings
 
 log = logging.getLogger("almere_gis")
 
@@ -91,21 +93,39 @@ def _normalise(values: np.ndarray, method: str, direction: str) -> np.ndarray:
     return out
 
 
+def used_weights(configured: Mapping[str, float], not_counted: list[str]) -> dict[str, float]:
+    """The weights the score uses: ``configured`` without ``not_counted``, summing to 1.
+
+    Raises
+    ------
+    ConfigError
+        When only criteria that cannot be counted have a weight.
+    """
+    kept = {k: (0.0 if k in not_counted else w) for k, w in configured.items()}
+    total = sum(kept.values())
+    if total <= 0:
+        raise ConfigError(
+            f"sites.weights: only {', '.join(not_counted)} has a weight, and it cannot be "
+            "counted in this run (no existing buildings known). Fix: give another criterion "
+            "a positive weight."
+        )
+    return {k: w / total for k, w in kept.items()}
+
+
 def _exclusions(
     candidates: gpd.GeoDataFrame,
     raw: pd.DataFrame,
     active: list[str],
     s: SiteSettings,
-    language: str,
 ) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     """Per site its exclusion reasons, the floor area, and the missing-value mask."""
-    text = TEXT[language]
+    lang = s.language
     n = len(candidates)
     reasons: list[list[str]] = [[] for _ in range(n)]
     geoms = candidates.geometry.to_numpy()
     no_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for i in np.flatnonzero(no_geom).tolist():
-        reasons[i].append(text["no_geometry"])
+        reasons[i].append(text("sites.reason.no_geometry", lang))
     area = (
         pd.to_numeric(candidates["floor_area_m2"], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan
@@ -113,8 +133,10 @@ def _exclusions(
         if "floor_area_m2" in candidates.columns
         else np.full(n, np.nan)
     )
+    minimum = number(s.min_floor_area_m2, 0, lang)
     for i in np.flatnonzero(area < s.min_floor_area_m2).tolist():
-        reasons[i].append(text["min_area"].format(v=area[i], m=s.min_floor_area_m2))
+        small = number(area[i], 0, lang)
+        reasons[i].append(text("sites.reason.min_area", lang, area=small, minimum=minimum))
     missing = raw[active].isna().to_numpy()
     for key in active:
         if raw[key].isna().all() and n:
@@ -122,7 +144,8 @@ def _exclusions(
     if s.missing == "exclude":
         # a site without geometry misses every location criterion: one reason says it all
         for i, j in zip(*np.nonzero(missing & ~no_geom[:, None]), strict=True):
-            reasons[i].append(text["missing"].format(label=CRITERIA[active[j]].label(language)))
+            name = CRITERIA[active[j]].label(lang)
+            reasons[i].append(text("sites.reason.missing", lang, name=name))
     return reasons, area, missing
 
 
@@ -130,22 +153,23 @@ def _weighted(
     raw: pd.DataFrame,
     excluded: np.ndarray,
     weights: Mapping[str, float],
-    s: SiteSettings,
+    settings: object,
     new: dict[str, object],
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, bool]]:
     """The score, the normalised values and whether each criterion separates the sites.
 
-    Adds ``<criterion>_raw``, ``_norm`` and ``_contrib`` to ``new``.
+    Adds ``<criterion>_raw``, ``_norm``, ``_contrib`` and ``weight_<criterion>`` to ``new``.
     """
+    method = site_settings(settings).normalisation
     n = len(raw)
     score = np.zeros(n)
     norm_all: dict[str, np.ndarray] = {}
     separates: dict[str, bool] = {}
     eligible = ~excluded
-    for key, crit in CRITERIA.items():
+    for key in CRITERIA:
         values = raw[key].to_numpy(dtype=float)
         norm = np.full(n, np.nan)
-        norm[eligible] = _normalise(values[eligible], s.normalisation, crit.direction)
+        norm[eligible] = _normalise(values[eligible], method, direction(key, settings))
         if weights[key] > 0:
             norm[eligible & np.isnan(norm)] = 0.5  # missing = neutral (policy "neutral")
         contrib = np.where(eligible, np.nan_to_num(norm, nan=0.0) * weights[key], np.nan)
@@ -156,7 +180,37 @@ def _weighted(
         new[f"{key}_raw"] = values
         new[f"{key}_norm"] = norm
         new[f"{key}_contrib"] = contrib
+    for key in CRITERIA:
+        new[f"weight_{key}"] = np.full(n, weights[key])
     return np.where(excluded, np.nan, score), norm_all, separates
+
+
+def site_notes(scored: pd.DataFrame, settings: object, language: str | None = None) -> list[str]:
+    """Sentences for the run summary about the weights a scoring used.
+
+    One when the configured ``[sites.weights]`` do not sum to 1 (the score uses them rescaled:
+    the ``weight_<criterion>`` columns), one when the building criterion has a weight but was
+    not counted because no existing building is known.
+
+    Examples
+    --------
+    >>> from almere_gis import load_settings
+    >>> s = load_settings()
+    >>> site_notes(pd.DataFrame({"weight_building": [0.1]}), s)
+    []
+    """
+    s = site_settings(settings)
+    lang = language or s.language
+    configured = {key: float(getattr(s.weights, key, 0.0)) for key in CRITERIA}
+    total = sum(configured.values())
+    out = []
+    if not np.isclose(total, 1.0, rtol=0, atol=1e-9):
+        out.append(text("sites.note.weights_rescaled", lang, total=percent(total, 0, lang)))
+    used = scored["weight_building"] if "weight_building" in scored.columns else pd.Series()
+    if configured["building"] > 0 and len(used) and bool((used == 0).all()):
+        name = CRITERIA["building"].name(lang)
+        out.append(text("sites.note.building_not_counted", lang, name=name))
+    return out
 
 
 def score_sites(
@@ -167,6 +221,7 @@ def score_sites(
     buurten: gpd.GeoDataFrame | None,
     settings: object,
     stations: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Score candidate sites on the criteria of :data:`CRITERIA`, with an explanation per site.
 
@@ -190,6 +245,11 @@ def score_sites(
         The Settings object (or its ``sites`` section).
     stations
         Optional train station points; replaces the buurt's CBS station distance.
+    buildings
+        Existing bedrijfsverzamelgebouwen (:func:`almere_gis.analysis.buildings.find_buildings`)
+        for the building criterion, or None: the criterion then does not count (its weight
+        is left out and the others rescaled, so the score is the one without it) and every
+        explanation says so.
 
     Returns
     -------
@@ -200,8 +260,10 @@ def score_sites(
         ``c_contrib`` (weight x norm); the components ``demand_walk_count``,
         ``demand_walk_jobs``, ``demand_cycle_count``, ``demand_cycle_jobs``,
         ``cluster_distance_m``, ``accessibility_station_km``, ``accessibility_centre_km``,
-        ``fit_floor``, ``fit_vacancy``; then ``score`` (0-1, NaN if excluded), ``rank``
-        (Int64, 1 = best, <NA> if excluded; ties share the best rank) and ``explanation``.
+        ``fit_floor``, ``fit_vacancy``, ``building_distance_m``; ``weight_<c>`` (the share of
+        criterion ``c`` in the score, summing to 1 over the criteria); then ``score`` (0-1,
+        NaN if excluded), ``rank`` (Int64, 1 = best, <NA> if excluded; ties share the best
+        rank) and ``explanation``.
 
     Raises
     ------
@@ -211,24 +273,26 @@ def score_sites(
         For an input not in EPSG:28992 or businesses that were not classified.
     """
     s = site_settings(settings)
-    language = s.language if s.language in TEXT else "nl"
-    weights = resolve_weights(s.weights)
-    active = [k for k, w in weights.items() if w > 0]
+    configured = resolve_weights(s.weights)
     require_rd(candidates, "candidates")
     require_rd(businesses, "businesses")
-
-    raw, extra, notes = raw_criteria(candidates, businesses, hexagons, buurten, stations, s)
-    reasons, area, missing = _exclusions(candidates, raw, active, s, language)
+    reach = full_settings(settings).themes.building_reach_m
+    raw, extra, notes = raw_criteria(
+        candidates, businesses, hexagons, buurten, stations, s, buildings, reach
+    )
+    not_counted = ["building"] if notes["building"] == "none" and configured["building"] else []
+    weights = used_weights(configured, not_counted)
+    active = [k for k, w in weights.items() if w > 0]
+    reasons, area, missing = _exclusions(candidates, raw, active, s)
     excluded = np.array([bool(r) for r in reasons], dtype=bool)
     new: dict[str, object] = {}
     if "buurt_code" in extra.columns:
         new["buurt_code"] = extra["buurt_code"].array
     new["excluded"] = excluded
     new["exclusion_reason"] = pd.array(["; ".join(r) for r in reasons], dtype="string")
-    score, norm, separates = _weighted(raw, excluded, weights, s, new)
-    for col in extra.columns:
-        if col != "buurt_code":
-            new[col] = extra[col].to_numpy()
+    score, norm, separates = _weighted(raw, excluded, weights, settings, new)
+    for col in extra.columns.drop("buurt_code", errors="ignore"):
+        new[col] = extra[col].to_numpy()
     new["score"] = score
     ranks = pd.Series(score, index=candidates.index).rank(method="min", ascending=False)
     new["rank"] = ranks.round().astype("Int64").array
@@ -242,13 +306,13 @@ def score_sites(
             separates=separates,
             weights=weights,
             extras=[{**r, "floor_area_m2": a} for r, a in zip(records, area, strict=True)],
-            s=s,
-            language=language,
+            settings=settings,
             notes=notes,
+            not_counted=not_counted,
         ),
         dtype="string",
     )
-    # one concat instead of ~40 column insertions (each copies the column index)
+    # one concat instead of ~50 column insertions (each copies the column index)
     kept = candidates.drop(columns=[c for c in new if c in candidates.columns])
     added = pd.DataFrame(new, index=candidates.index)
     return gpd.GeoDataFrame(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["rank_stability"]
+__all__ = ["rank_stability", "stability_key"]
 
 import numpy as np
 import pandas as pd
 
 from ..._errors import ConfigError
-from .criteria import site_settings
+from .criteria import CRITERIA, site_settings
 from .scoring import resolve_weights
 
 
@@ -21,8 +21,9 @@ def rank_stability(
 ) -> pd.DataFrame:
     """How stable each site's rank is when planners disagree about the weights.
 
-    Weight vectors are drawn from a Dirichlet distribution centred on the configured weights
-    (``alpha = concentration * w`` for the criteria with a positive weight; a higher
+    Weight vectors are drawn from a Dirichlet distribution centred on the weights the score
+    used (the ``weight_<criterion>`` columns of ``scored``, else the configured weights
+    rescaled; ``alpha = concentration * w`` for the criteria with a positive weight; a higher
     concentration means less disagreement). Every draw re-scores all eligible sites from their
     normalised criteria (one ``draws x sites`` matrix product) and ranks them.
 
@@ -41,14 +42,17 @@ def rank_stability(
     DataFrame
         Aligned to ``scored.index``: ``site_id``, ``p_top_k`` (share of draws with rank <=
         top_k), ``rank_median``, ``rank_p05``, ``rank_p95`` (the 90 % interval of the rank) and
-        ``robust`` (``p_top_k >= robust_probability``). NaN and False for excluded sites.
+        ``robust`` (``p_top_k >= robust_probability``) and ``stability``, the same in words
+        (a key of ``sites.stability.*`` in the text catalogue): ``"always"`` when in the top k
+        in at least ``always_probability`` (default 95 %) of the draws, ``"never"`` when in
+        none, ``"sometimes"`` otherwise. NaN, False and <NA> for excluded sites.
 
     Examples
     --------
     The same seed gives the same table; see ``tests/test_sites.py``.
     """
     s = site_settings(settings)
-    weights = resolve_weights(s.weights)
+    weights = _weights_used(scored, s.weights)
     active = [k for k, w in weights.items() if w > 0]
     n_draws = int(draws if draws is not None else s.draws)
     rng = np.random.default_rng(s.seed if seed is None else seed)
@@ -69,6 +73,7 @@ def rank_stability(
             "rank_p05": np.nan,
             "rank_p95": np.nan,
             "robust": False,
+            "stability": pd.array([pd.NA] * len(scored), dtype="string"),
         },
         index=scored.index,
     )
@@ -88,4 +93,29 @@ def rank_stability(
     out.loc[eligible, "rank_p95"] = q95
     out.loc[eligible, "robust"] = p_top >= s.robust_probability
     out["robust"] = out["robust"].astype(bool)
+    out.loc[eligible, "stability"] = stability_key(p_top, s.always_probability)
     return out
+
+
+def stability_key(p_top_k: np.ndarray, always: float) -> np.ndarray:
+    """``"always"`` (share of draws in the top k >= ``always``), ``"never"`` (0) or ``"sometimes"``.
+
+    Examples
+    --------
+    >>> stability_key(np.array([1.0, 0.95, 0.5, 0.001, 0.0]), 0.95).tolist()
+    ['always', 'always', 'sometimes', 'sometimes', 'never']
+    """
+    p = np.asarray(p_top_k, dtype=float)
+    return np.where(p >= always, "always", np.where(p > 0, "sometimes", "never")).astype(object)
+
+
+def _weights_used(scored: pd.DataFrame, configured: object) -> dict[str, float]:
+    """The ``weight_<criterion>`` shares of a scored frame, else the configured weights."""
+    columns = [f"weight_{key}" for key in CRITERIA]
+    if all(c in scored.columns for c in columns) and len(scored):
+        shares = scored[columns].iloc[0].to_numpy(dtype=float)
+        if np.isfinite(shares).all() and shares.sum() > 0:
+            return {
+                key: float(w) / float(shares.sum()) for key, w in zip(CRITERIA, shares, strict=True)
+            }
+    return resolve_weights(configured)

@@ -6,55 +6,65 @@ __all__ = ["format_top"]
 
 import pandas as pd
 
-from .explain import fmt_number
+from ...texts import text
+from ...texts.format import number, percent
+from .explain import full_settings
 
 
-def format_top(scored: pd.DataFrame, k: int, language: str = "nl") -> object:
+def _stability_cell(row: pd.Series, top_k: int, language: str) -> str:
+    """``altijd in de top 10 (100 %)``: the stability word and the share of draws."""
+    p = percent(row["p_top_k"], 0, language)
+    key = row.get("stability", pd.NA)
+    if isinstance(key, str):
+        return f"{text(f'sites.stability.{key}', language, k=top_k)} ({p})"
+    return p
+
+
+def format_top(
+    scored: pd.DataFrame, k: int, language: str = "nl", settings: object | None = None
+) -> object:
     """The top ``k`` sites as a rich Table (what ``almere-gis run`` prints).
 
-    Columns: rank, site id, name, score, and when present the rank stability (``p_top_k``,
-    ``robust``), then the explanation. ``str(table)`` is not useful; print it with a rich
-    Console, or use ``rich.console.Console().export_text()`` in tests.
+    Columns: rank, site id, name, score, and when present the rank stability (``stability``
+    in words with ``p_top_k``), then the explanation. ``settings`` (the whole Settings object)
+    gives top k, the number of draws and the "always" threshold of the caption (the defaults
+    otherwise). ``str(table)`` is not useful; print it with a rich Console, or use
+    ``rich.console.Console().export_text()`` in tests.
     """
     from rich.table import Table
 
-    nl = language == "nl"
+    s = full_settings(settings).sites
     eligible = scored.loc[~scored["excluded"].astype(bool)].sort_values(
         ["rank", "site_id"], kind="stable"
     )
     top = eligible.head(int(k))
     n_excl = int(scored["excluded"].astype(bool).sum())
-    title = (
-        f"Top {len(top)} kandidaatlocaties ({len(eligible)} gescoord, {n_excl} uitgesloten)"
-        if nl
-        else f"Top {len(top)} candidate sites ({len(eligible)} scored, {n_excl} excluded)"
-    )
-    table = Table(title=title)
-    table.add_column("#" if nl else "rank", justify="right")
+
+    def t(key: str, **values: object) -> str:
+        return text(f"sites.table.{key}", language, **values)
+
+    table = Table(title=t("title", n=len(top), scored=len(eligible), excluded=n_excl))
+    table.add_column(t("rank"), justify="right")
     table.add_column("id")
-    table.add_column("naam" if nl else "name")
-    table.add_column("score", justify="right")
+    table.add_column(t("name"))
+    table.add_column(t("score"), justify="right")
     stable = "p_top_k" in top.columns
     if stable:
-        table.add_column("kans top k" if nl else "P(top k)", justify="right")
-    table.add_column("toelichting" if nl else "explanation")
+        table.add_column(t("stability", k=s.top_k))
+    table.add_column(t("explanation"))
     for _, row in top.iterrows():
         cells = [
             str(row["rank"]),
             str(row["site_id"]),
             "" if pd.isna(row.get("name", pd.NA)) else str(row["name"]),
-            fmt_number(float(row["score"]), 2, language),
+            number(row["score"], 2, language),
         ]
         if stable:
-            p = float(row["p_top_k"])
-            mark = " *" if bool(row.get("robust", False)) else ""
-            cells.append(f"{fmt_number(p * 100, 0, language)} %{mark}")
+            cells.append(_stability_cell(row, s.top_k, language))
         cells.append(str(row["explanation"]))
         table.add_row(*cells)
     if stable:
-        table.caption = (
-            "* robuust: vaak in de top k bij gevarieerde gewichten"
-            if nl
-            else "* robust: often in the top k under perturbed weights"
-        )
+        always = percent(s.always_probability, 0, language)
+        draws = number(s.draws, 0, language)
+        table.caption = t("caption", k=s.top_k, always=always, draws=draws)
     return table

@@ -12,7 +12,9 @@ import pandas as pd
 
 from ..._errors import InputError
 from ...io.crs import require_rd
+from ..buildings import buildings_within
 from .criteria import nearest_distance
+from .explain import full_settings
 
 
 def search_zones(
@@ -23,6 +25,8 @@ def search_zones(
     class_columns: Sequence[str] | None = None,
     ignore_excluded: bool = True,
     mask_suppressed: bool = False,
+    buildings: gpd.GeoDataFrame | None = None,
+    building_reach_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Hot spot hexagons with no candidate site within ``distance_m``: where to go looking.
 
@@ -43,12 +47,20 @@ def search_zones(
     mask_suppressed
         Blank the ``count_*``/``jobs_*``/``n_*`` columns of suppressed hexagons (for sharing);
         the ``suppressed`` flag is always kept.
+    buildings
+        Existing bedrijfsverzamelgebouwen (:func:`almere_gis.analysis.buildings.find_buildings`),
+        or None when they are not known.
+    building_reach_m
+        A zone has a building within reach when one lies nearer than this to its outline;
+        default ``[themes] building_reach_m``.
 
     Returns
     -------
     GeoDataFrame
         The qualifying hexagons (original index, all their columns) plus ``nearest_site_id``
-        and ``nearest_candidate_m`` (NaN when there are no candidates).
+        and ``nearest_candidate_m`` (NaN when there are no candidates), and
+        ``no_building_within``: True where the small-scale demand of the zone has no existing
+        building within reach (<NA> for every zone when no buildings are given).
     """
     require_rd(hexagons, "hexagons")
     require_rd(candidates, "candidates")
@@ -82,9 +94,21 @@ def search_zones(
     )
     out["nearest_site_id"] = pd.array(nearest, dtype="string")
     out["nearest_candidate_m"] = dist[keep]
+    out["no_building_within"] = _no_building_within(out, buildings, building_reach_m)
     if mask_suppressed and "suppressed" in out.columns:
         sup = out["suppressed"].astype(bool).to_numpy()
         for col in out.columns:
             if str(col).startswith(("count_", "jobs_", "n_")):
                 out[col] = out[col].astype("Float64").mask(sup)
     return out
+
+
+def _no_building_within(
+    zones: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, reach_m: float | None
+) -> pd.arrays.BooleanArray:
+    """True where no building lies within reach of a zone; <NA> without buildings."""
+    if buildings is None:
+        return pd.array([pd.NA] * len(zones), dtype="boolean")
+    reach = full_settings(None).themes.building_reach_m if reach_m is None else reach_m
+    within = buildings_within(zones, buildings, reach)
+    return pd.array(within["no_building_within"].to_numpy(dtype=bool), dtype="boolean")
