@@ -47,6 +47,18 @@ mix
 social
     The buurt's CBS share of households at the social minimum (%), higher = more room for social
     entrepreneurship to make a difference. Off by default (weight 0).
+building
+    Distance (m) to the nearest existing bedrijfsverzamelgebouw found in the register
+    (:mod:`almere_gis.analysis.buildings`; only buildings that may be published), counted up to
+    ``[themes] building_reach_m``: beyond the reach no building is within reach and the sites
+    are alike. ``[themes] building_direction = "cluster"`` makes nearer better (extend a
+    working cluster), ``"avoid"`` farther (serve where none exists yet). Without buildings
+    (``score_sites(..., buildings=None)`` or none published) the criterion does not count: it
+    is left out of the normalisation, its weight is left out and the others are rescaled, so
+    the score is the one without it, and every explanation says so.
+
+Names, units and descriptions of the criteria live in ``texts/sites.toml``
+(``sites.criterion.<key>.name``, ``.unit``, ``.description``): every output reads them there.
 
 Scoring
 -------
@@ -55,8 +67,14 @@ with ``excluded = True`` and ``exclusion_reason``. Criteria are normalised over 
 are not excluded: ``minmax`` (``(x - min) / (max - min)``) or ``percentile`` (average rank,
 ``(rank - 1) / (n - 1)``), flipped for lower-is-better criteria. When all sites have the same
 value the criterion does not separate them and every site gets 0.5. The score is the weighted
-sum of the normalised values with the ``[sites.weights]`` (normalised to sum to 1), so it lies
-in 0-1; rank 1 is the best, ties share a rank.
+sum of the normalised values with the ``[sites.weights]`` rescaled to sum to 1, so it lies in
+0-1; rank 1 is the best, ties share a rank. The shares the score used are columns
+``weight_<criterion>`` (summing to 1); :func:`site_notes` gives the run-summary sentence when the
+configured weights did not sum to 1 (and when the building criterion was not counted).
+
+Explanations never cite a count of establishments from 1 to ``privacy.min_count - 1``: such a
+count is written ``< 5`` (``texts.format.count(..., suppressed=True)``); with the jobs measure,
+jobs resting on so few establishments are not cited either. Zero rests on no one and is shown.
 
 The explanation names the strongest criterion (largest contribution) and the weakest one. The
 weakest is the criterion that costs the site most points, ``weight x (1 - norm)``: taking the
@@ -76,8 +94,14 @@ Rank stability and search zones
 -------------------------------
 :func:`rank_stability` re-scores the sites under 1,000 (``draws``) seeded Dirichlet perturbations
 of the weights and reports per site the chance of a top-k place, the median rank and its 90 %
-interval. :func:`search_zones` lists the Gi* hot spot hexagons with no candidate within
-``search_zone_distance_m``: where the municipality should go looking for premises.
+interval, and in words (``stability``): ``always`` in the top k (in at least
+``always_probability``, default 95 %, of the draws), ``never`` (in none of them) or
+``sometimes``; the words are ``sites.stability.*`` in the text catalogue.
+
+:func:`search_zones` lists the Gi* hot spot hexagons with no candidate within
+``search_zone_distance_m``: where the municipality should go looking for premises; with the
+buildings given, ``no_building_within`` says where that demand has no existing building within
+``building_reach_m`` either.
 """
 
 from __future__ import annotations
