@@ -302,3 +302,20 @@ def test_every_scored_column_is_described() -> None:
     for lang in ("nl", "en"):
         fields = field_descriptions(lang, s)
         assert set(scored.columns) - {"geometry"} <= set(fields)
+
+
+def test_the_terminal_table_says_always_sometimes_never() -> None:
+    from rich.console import Console
+
+    from almere_gis.analysis.sites import format_top
+
+    sites = _sites([0.0, FAR, 2 * FAR])
+    businesses = _businesses([(10.0 * i, 0.0) for i in range(8)] + [(FAR, 0.0)] * 6)
+    s = _settings(weights={"demand_walk": 0.5, "fit": 0.5}, top_k=1)
+    scored = score_sites(sites, businesses, hexagons=None, buurten=None, settings=s)
+    scored = scored.join(rank_stability(scored, settings=s).drop(columns="site_id"))
+    console = Console(record=True, width=250)
+    console.print(format_top(scored, 3, "nl", s))
+    shown = console.export_text()
+    assert "altijd in de top 1 (100 %)" in shown and "nooit in de top 1 (0 %)" in shown
+    assert "altijd = in minstens 95 % van 1.000 varianten" in shown
