@@ -296,6 +296,7 @@ class SiteWeights:
     fit: Annotated[float, _number(0, 100)]
     mix: Annotated[float, _number(0, 100)]
     social: Annotated[float, _number(0, 100)]
+    building: Annotated[float, _number(0, 100)] = 0.0
 
     @model_validator(mode="after")
     def _some_weight(self) -> SiteWeights:
@@ -325,6 +326,7 @@ class SiteSettings:
     language: Language
     weights: SiteWeights
     demand_measure: Literal["count", "jobs"] = "count"
+    always_probability: Annotated[float, _number(None, 1, gt=0)] = 0.95
 
     @model_validator(mode="after")
     def _ranges_ordered(self) -> SiteSettings:

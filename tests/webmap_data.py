@@ -20,7 +20,9 @@ from almere_gis.settings import load_settings
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = '<img src=x onerror="alert(2)">'
 EVIL_TEMPLATE = "`${alert(3)}`"
-CRITERIA = ["demand_walk", "demand_cycle", "cluster", "accessibility", "fit", "mix", "social"]
+CRITERIA = [
+    "demand_walk", "demand_cycle", "cluster", "accessibility", "fit", "mix", "social", "building"
+]  # fmt: skip
 X0, Y0 = 141_000.0, 485_000.0  # south-west corner of the test grid (Almere Stad), RD New
 
 

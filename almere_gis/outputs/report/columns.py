@@ -73,6 +73,8 @@ _FIXED_KINDS: dict[str, str] = {
     "gi_z": "ratio",
     **dict.fromkeys(("gi_p", "gi_p_sim", "gi_q"), "pvalue"),
     **dict.fromkeys(("floor_area_m2", "cluster_distance_m", "nearest_candidate_m"), "m"),
+    "building_distance_m": "m",
+    "no_building_within": "bool",
     "vacant_since": "year",
     "source_row": "row",
     **dict.fromkeys(("vacancy_share", "fit_vacancy", "p_top_k"), "share"),
@@ -126,6 +128,7 @@ def _fields(settings: Settings, language: str) -> dict[str, Any]:
         "k": s.top_k,
         "draws": number(s.draws, 0, language),
         "p": percent(s.robust_probability, 0, language),
+        "reach": f"{settings.themes.building_reach_m:g}",
     }
 
 
