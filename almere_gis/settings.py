@@ -59,6 +59,7 @@ from pydantic.dataclasses import dataclass
 from ._errors import ConfigError, PrivacyError
 from ._schema import CBS_MIN_COUNT, indicator_names
 from ._settings_explain import did_you_mean, explain
+from ._settings_paths import resolve_demo_paths, resolve_paths
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _CONFIG = ConfigDict(extra="forbid")
@@ -523,15 +524,6 @@ def _merge(base: dict[str, Any], over: dict[str, Any], where: str, path: str) ->
     return out
 
 
-def _resolve_paths(raw: dict[str, Any], base_dir: Path) -> None:
-    """Relative paths in ``[paths]`` are read against the folder of the file that sets them."""
-    for key, value in raw.items():
-        if key.endswith(("_layer", "_crs")) or not isinstance(value, str) or not value:
-            continue
-        if not Path(value).is_absolute():
-            raw[key] = str(base_dir / value)
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -554,7 +546,8 @@ _ADAPTER: TypeAdapter[Settings] | None = None
 def load_settings(path: str | Path | None = None) -> Settings:
     """Load the shipped defaults, overridden by the TOML file at ``path`` if given.
 
-    Relative paths in ``[paths]`` are read against the folder of the file that sets them.
+    Relative paths in ``[paths]`` are read against the folder of the file that sets them
+    (of the shipped defaults: the current folder); ``demo:<name>`` is a shipped demo file.
 
     Raises
     ------
@@ -571,7 +564,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     """
     global _ADAPTER
     defaults = tomllib.loads(default_settings_text())
-    _resolve_paths(defaults["paths"], PROJECT_ROOT)
+    resolve_paths(defaults["paths"], None)
     where = "defaults.toml"
     merged = defaults
     if path is not None:
@@ -579,8 +572,13 @@ def load_settings(path: str | Path | None = None) -> Settings:
         where = str(path)
         user = _read_toml(path)
         if isinstance(user.get("paths"), dict):
-            _resolve_paths(user["paths"], path.resolve().parent)
+            resolve_paths(user["paths"], path.resolve().parent)
         merged = _merge(defaults, user, where, "")
+    if isinstance(merged.get("paths"), dict):
+        try:
+            resolve_demo_paths(merged["paths"])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: [paths] {exc}") from None
     if _ADAPTER is None:
         _ADAPTER = TypeAdapter(Settings)
     try:
