@@ -455,8 +455,8 @@ def privacy_mask(
     Examples
     --------
     >>> g = kde([[1000.0, 2000.0]] * 5, cell_size_m=10.0, radius_m=50.0)
-    >>> int(privacy_mask([[1000.0, 2000.0]] * 5, g, min_count=5).sum())  # centres within 50 m
-    76
+    >>> int(privacy_mask([[1000.0, 2000.0]] * 5, g, min_count=5).sum())  # cell centres within 50 m
+    80
     >>> int(privacy_mask([[1000.0, 2000.0]] * 4, g, min_count=5).sum())
     0
     """
