@@ -154,10 +154,16 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def public_table(frame: pd.DataFrame, hide: pd.DataFrame) -> PublicFrame:
-    """``frame`` with the cells marked in ``hide`` set to missing (a copy)."""
+    """``frame`` with the cells marked in ``hide`` set to missing (a copy).
+
+    A cell that was missing already (a rate without a denominator, a test that was not run)
+    stays missing and is not marked hidden: there was nothing to hide.
+    """
     data = frame.copy()
+    marks = hide.astype(bool).copy()
     for column in hide.columns:
-        mask = hide[column].to_numpy(dtype=bool)
+        mask = hide[column].to_numpy(dtype=bool) & data[column].notna().to_numpy(dtype=bool)
+        marks[column] = mask
         if mask.any():
             values = data[column]
             if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(
@@ -165,7 +171,7 @@ def public_table(frame: pd.DataFrame, hide: pd.DataFrame) -> PublicFrame:
             ):
                 values = values.astype("Float64" if values.dtype != bool else "boolean")
             data[column] = values.mask(mask)
-    return PublicFrame(data=data, hidden=hide.astype(bool))
+    return PublicFrame(data=data, hidden=marks)
 
 
 def small_bases(
