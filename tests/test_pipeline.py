@@ -133,29 +133,6 @@ def test_run_on_the_real_cbs_buurten(shared_cbs_path: Path, tmp_path: Path) -> N
     assert parks["jobs_per_1000_inhabitants"].isna().all()
 
 
-def test_density_rasters_hide_cells_with_few_homes(demo_run: ag.RunResult) -> None:
-    import numpy as np
-    import rasterio
-    import shapely
-
-    s = demo_run.settings
-    homes = demo_run.businesses.loc[demo_run.businesses["home_based"]]
-    with rasterio.open(demo_run.density_paths["home_based_count"]) as src:
-        band = src.read(1, masked=True)
-        assert int(src.tags()["suppressed_cells"]) > 0
-        rows, cols = np.nonzero(~np.ma.getmaskarray(band))
-        xs, ys = rasterio.transform.xy(src.transform, rows, cols)
-    # Binning moves a point by less than 1.5 cells, so every shown cell must have at least
-    # min_count home-based businesses within radius + 1.5 cells of its centre.
-    reach = s.density.radius_m + 1.5 * s.density.cell_size_m
-    tree = shapely.STRtree(homes.geometry.to_numpy())
-    sample = np.random.default_rng(0).choice(len(rows), size=min(3000, len(rows)), replace=False)
-    centres = shapely.points(np.asarray(xs)[sample], np.asarray(ys)[sample])
-    cell_idx, _ = tree.query(centres, predicate="dwithin", distance=reach)
-    counts = np.bincount(cell_idx, minlength=len(sample))
-    assert counts.min() >= s.privacy.min_count
-
-
 _CONFIDENTIAL = ("businesses", "accounting", "rejects")
 
 

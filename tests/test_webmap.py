@@ -161,7 +161,11 @@ def test_only_significant_publishable_hexagons(doc: dict, data: dict) -> None:
     assert int(((h["gi_class"] != "ns") & h["suppressed"]).sum()) > 0  # some were left out
     fills = {f["properties"]["style"]["fillColor"] for f in features}
     assert fills == {_style.HOTSPOT_COLOURS[c] for c in set(public.data.loc[drawn, "gi_class"])}
-    small = public.data.loc[drawn, "count_small_scale"] < 5
+    # A small count is hidden (missing, marked in ``hidden``) and drawn as "< 5".
+    small = public.is_hidden("count_small_scale")[drawn]
+    assert not (
+        public.data.loc[drawn & ~public.is_hidden("count_small_scale"), "count_small_scale"] < 5
+    ).any()
     n_less = sum("&lt; 5" in f["properties"]["tip"] for f in features)
     assert n_less == int(small.sum())
 

@@ -42,11 +42,28 @@ the number of cell centres inside it.
 A large surface (a national extent) is computed in tiles, each binning the points within one
 kernel radius of it, so that memory stays bounded and the seams are exact (``tile_cells``).
 The numerical engine lives in :mod:`._kde`.
+
+Which cells may be published (:func:`privacy_mask`) is decided exactly, not from the binned
+surface: a cell is shown if and only if at least ``min_count`` points lie within the kernel
+radius of its centre (distance <= radius), counted with a KD-tree. To keep national grids
+cheap, the cells are first taken in square blocks: a block's centre is within ``h`` (half its
+diagonal) of each of its cell centres, so the count within ``radius + h`` of the block centre
+bounds every cell's count from above and the count within ``radius - h`` from below. Blocks
+whose upper bound is below ``min_count`` are hidden whole, blocks whose lower bound reaches it
+are shown whole, and only the cells of the remaining blocks are counted one by one, in chunks.
 """
 
 from __future__ import annotations
 
-__all__ = ["KERNELS", "NODATA", "DensityGrid", "DensitySurface", "kde", "study_area_mask"]
+__all__ = [
+    "KERNELS",
+    "NODATA",
+    "DensityGrid",
+    "DensitySurface",
+    "kde",
+    "privacy_mask",
+    "study_area_mask",
+]
 
 import logging
 import math
@@ -388,3 +405,96 @@ def study_area_mask(grid: DensityGrid, area: Any) -> np.ndarray:
     from rasterio.features import geometry_mask
 
     return ~geometry_mask([area], out_shape=grid.shape, transform=grid.transform, all_touched=True)
+
+
+def _ball_counts(tree: Any, centres: np.ndarray, radius: float, chunk: int) -> np.ndarray:
+    """Number of tree points within ``radius`` (inclusive) of each centre, in chunks."""
+    out = np.zeros(len(centres), dtype=np.int64)
+    for start in range(0, len(centres), chunk):
+        part = centres[start : start + chunk]
+        out[start : start + len(part)] = tree.query_ball_point(part, radius, return_length=True)
+    return out
+
+
+def _cell_centres(grid: DensityGrid, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    xmin, _, _, ymax = grid.bounds
+    c = grid.cell_size_m
+    return np.column_stack([xmin + (cols + 0.5) * c, ymax - (rows + 0.5) * c])
+
+
+def privacy_mask(
+    points_xy: Any,
+    grid: DensityGrid,
+    *,
+    min_count: int,
+    inside: np.ndarray | None = None,
+    block: int = 16,
+    chunk: int = 1 << 18,
+) -> np.ndarray:
+    """Cells that may be published: at least ``min_count`` points within the kernel radius.
+
+    Parameters
+    ----------
+    points_xy : (N, 2) array-like, GeoSeries or GeoDataFrame
+        The points of the surface's subset (RD New).
+    grid : DensityGrid
+        The surface; its cell centres and ``radius_m`` are used.
+    min_count : int
+        The privacy threshold (``[privacy] min_count``).
+    inside : boolean array of the grid's shape, optional
+        Cells inside the study area; the others are never shown. Default: every cell.
+    block, chunk : int
+        Block size in cells for the exact bounds, and centres per KD-tree query (memory).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, the grid's shape: True exactly where the cell is inside and the number of
+        points at a distance of at most ``radius_m`` from its centre is at least ``min_count``.
+
+    Examples
+    --------
+    >>> g = kde([[1000.0, 2000.0]] * 5, cell_size_m=10.0, radius_m=50.0)
+    >>> int(privacy_mask([[1000.0, 2000.0]] * 5, g, min_count=5).sum())  # cell centres within 50 m
+    80
+    >>> int(privacy_mask([[1000.0, 2000.0]] * 4, g, min_count=5).sum())
+    0
+    """
+    from scipy.spatial import cKDTree
+
+    xy, _ = _points_array(points_xy)
+    rows, cols = grid.shape
+    inside = np.ones(grid.shape, dtype=bool) if inside is None else np.asarray(inside, dtype=bool)
+    if inside.shape != grid.shape:
+        raise ValueError(f"inside has shape {inside.shape}, the grid {grid.shape}")
+    shown = np.zeros(grid.shape, dtype=bool)
+    if len(xy) < min_count or not inside.any():
+        return shown
+    tree = cKDTree(xy)
+    r, c = float(grid.radius_m), float(grid.cell_size_m)
+    # Blocks that hold an inside cell; their (nominal, full-size) centres and half diagonal.
+    nbr, nbc = -(-rows // block), -(-cols // block)
+    padded = np.zeros((nbr * block, nbc * block), dtype=bool)
+    padded[:rows, :cols] = inside
+    wanted = padded.reshape(nbr, block, nbc, block).any(axis=(1, 3))
+    brow, bcol = np.nonzero(wanted)
+    mid = (block - 1) / 2.0
+    centres = _cell_centres(grid, brow * block + mid, bcol * block + mid)
+    half = mid * c * math.sqrt(2.0)
+    slack = 1e-6 * max(r, 1.0)  # guards the bounds against rounding of the distances
+    upper = _ball_counts(tree, centres, r + half + slack, chunk)
+    lower = (
+        _ball_counts(tree, centres, r - half - slack, chunk)
+        if r > half + slack
+        else np.zeros(len(centres), dtype=np.int64)
+    )
+    state = np.zeros((nbr, nbc), dtype=np.int8)  # 0 hidden, 1 shown, 2 count each cell
+    state[brow, bcol] = np.where(lower >= min_count, 1, np.where(upper >= min_count, 2, 0))
+    cells = np.repeat(np.repeat(state, block, axis=0), block, axis=1)[:rows, :cols]
+    shown[(cells == 1) & inside] = True
+    todo_rows, todo_cols = np.nonzero((cells == 2) & inside)
+    for start in range(0, len(todo_rows), chunk):
+        rr, cc = todo_rows[start : start + chunk], todo_cols[start : start + chunk]
+        counts = _ball_counts(tree, _cell_centres(grid, rr, cc), r, chunk)
+        shown[rr, cc] = counts >= min_count
+    return shown

@@ -40,27 +40,14 @@ from ..texts.format import DASH, count
 from .report.columns import KINDS, TABLES_FILE, Column, describe_column, stability_word
 from .report.growth import GrowthInput, public_growth
 from .style import HOTSPOT_LABELS
+from .tables import FORMULA_START, safe_text
 
 if TYPE_CHECKING:
     from ..pipeline.results import Publication
 
-# First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection"); the same
-# rule as the CSV writer's, kept here in one small function until both share one.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
 _NAME_COLUMNS = ("buurt_name", "wijk_name", "name")
 _TABLES = ("buurten", "wijken", "candidates", "search_zones")  # tables with columns
-
-
-def safe_text(value: str) -> str:
-    """``value`` with a leading apostrophe when a spreadsheet would read it as a formula.
-
-    Examples
-    --------
-    >>> safe_text("=1+1"), safe_text("Bakkerij Jansen")
-    ("'=1+1", 'Bakkerij Jansen')
-    """
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _number(value: Any, decimals: int | None) -> float | int | None:

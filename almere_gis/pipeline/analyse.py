@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from ..analysis.classify import classify_businesses
-from ..analysis.density import DensitySurface, kde, study_area_mask
+from ..analysis.density import DensitySurface, kde, privacy_mask, study_area_mask
 from ..analysis.hexgrid import hex_counts, hex_grid
 from ..analysis.hotspots import getis_ord
 from ..analysis.indicators import area_indicators, city_indicators, wijk_indicators
@@ -138,21 +138,8 @@ def _density(
     out: dict[str, DensitySurface] = {}
     for subset in d.subsets:
         chosen = _subset(businesses, subset)
-        # Privacy: a kernel around one isolated home peaks on that home. Cells with fewer than
-        # min_count establishments of this subset within the radius are not shown.
-        support = kde(
-            chosen.geometry,
-            cell_size_m=d.cell_size_m,
-            radius_m=d.radius_m,
-            kernel="uniform",
-            output="raw",
-            extent=extent,
-        )
-        if inside is None:
-            inside = study_area_mask(support, area)
-        shown = inside & ~(support.values < s.privacy.min_count - 1e-6)
-        for weight in d.weights:
-            grid = kde(
+        grids = {
+            weight: kde(
                 chosen.geometry,
                 weights=None if weight == "count" else chosen["jobs"].to_numpy(dtype=float),
                 cell_size_m=d.cell_size_m,
@@ -162,6 +149,16 @@ def _density(
                 extent=extent,
                 units=text(f"run.units.{weight}_{d.output}", s.map.language),
             )
+            for weight in d.weights
+        }
+        first = next(iter(grids.values()))
+        if inside is None:
+            inside = study_area_mask(first, area)
+        # Privacy: a kernel around one isolated home peaks on that home. A cell is shown only
+        # when at least min_count establishments of this subset lie within the radius of its
+        # centre, counted exactly (analysis.density.privacy_mask).
+        shown = privacy_mask(chosen.geometry, first, min_count=s.privacy.min_count, inside=inside)
+        for weight, grid in grids.items():
             surface = DensitySurface(
                 subset=subset,
                 weight=weight,

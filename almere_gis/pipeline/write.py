@@ -16,15 +16,16 @@ __all__ = ["INTERNAL", "PUBLIC", "Written", "write_outputs"]
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..analysis.privacy import PublicFrame
 from ..io import atomic
 from ..outputs.qgis import buurt_classes, write_internal_package, write_public_package
 from ..outputs.rasters import write_density_rasters
 from ..outputs.report import write_summary
+from ..outputs.tables import write_csv
 from ..outputs.webmap import make_map
 from ..outputs.workbook import write_workbook
+from ..settings import Settings
 from ..texts import text
 from .results import Analysis, Publication
 
@@ -62,7 +63,7 @@ def write_outputs(
     s = analysis.settings
     lang = s.map.language
 
-    files |= _public_tables(publication, public)
+    files |= _public_tables(publication, public, s)
     files["workbook"] = write_workbook(publication, s, public)
     files |= write_summary(publication, s, public)
     files |= _internal_tables(analysis, internal)
@@ -85,42 +86,39 @@ def write_outputs(
     return Written({key: path.relative_to(staging) for key, path in files.items()}, tuple(notes))
 
 
-def _data(frame: PublicFrame | None) -> Any:
-    return None if frame is None else frame.data
+def _public_csv(frame: PublicFrame, path: Path, settings: Settings) -> Path:
+    """One public table: hidden cells read "< 5", text cells are formula-safe."""
+    return write_csv(
+        frame.data,
+        path,
+        hidden=frame.hidden,
+        min_count=settings.privacy.min_count,
+        language=settings.map.language,
+    )
 
 
-def _public_tables(pub: Publication, folder: Path) -> dict[str, Path]:
-    files = {
-        "table:buurten": atomic.write_csv(
-            pub.buurten.data.drop(columns="geometry"), folder / "buurten_indicatoren.csv"
-        ),
-        "table:wijken": atomic.write_csv(
-            pub.wijken.data.drop(columns="geometry"), folder / "wijken_indicatoren.csv"
-        ),
-        "table:city": atomic.write_csv(pub.city.data, folder / "stad_indicatoren.csv"),
+def _public_tables(pub: Publication, folder: Path, settings: Settings) -> dict[str, Path]:
+    tables: dict[str, tuple[PublicFrame | None, str]] = {
+        "table:buurten": (pub.buurten, "buurten_indicatoren.csv"),
+        "table:wijken": (pub.wijken, "wijken_indicatoren.csv"),
+        "table:city": (pub.city, "stad_indicatoren.csv"),
+        "table:candidates": (pub.candidates, "candidates_scored.csv"),
+        "table:search_zones": (pub.search_zones, "search_zones.csv"),
     }
-    if pub.candidates is not None:
-        files["table:candidates"] = atomic.write_csv(
-            pub.candidates.data.drop(columns="geometry"), folder / "candidates_scored.csv"
-        )
-    if pub.search_zones is not None:
-        files["table:search_zones"] = atomic.write_csv(
-            pub.search_zones.data.drop(columns="geometry"), folder / "search_zones.csv"
-        )
-    return files
+    return {
+        key: _public_csv(frame, folder / name, settings)
+        for key, (frame, name) in tables.items()
+        if frame is not None
+    }
 
 
 def _internal_tables(analysis: Analysis, folder: Path) -> dict[str, Path]:
     files = {
-        "intern:accounting": atomic.write_csv(
-            analysis.joined.accounting, folder / "verantwoording.csv"
-        ),
+        "intern:accounting": write_csv(analysis.joined.accounting, folder / "verantwoording.csv"),
     }
     rejects = analysis.inputs.candidate_rejects
     if rejects is not None and len(rejects):
-        files["intern:candidate_rejects"] = atomic.write_csv(
-            rejects, folder / "kandidaten_afgewezen.csv"
-        )
+        files["intern:candidate_rejects"] = write_csv(rejects, folder / "kandidaten_afgewezen.csv")
     return files
 
 
