@@ -1,4 +1,4 @@
-"""Command line: ``almere-gis run | validate | init-config | demo-data | fetch-cbs``.
+"""Command line: ``almere-gis run | run-many | validate | init-config | demo-data | fetch-cbs``.
 
 A thin wrapper around the public functions: it parses arguments, shows progress and a
 summary, and turns every failure into one plain line and an exit code:
@@ -168,7 +168,7 @@ def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
         dest="command",
         required=True,
         title=text("cli.commands", lang),
-        metavar="{run,validate,init-config,demo-data,fetch-cbs}",
+        metavar="{run,run-many,validate,init-config,demo-data,fetch-cbs}",
         parser_class=_parser_class(lang),
     )
 
@@ -177,6 +177,7 @@ def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help=h("out"))
     p.add_argument("--self-contained", action="store_true", help=h("self_contained"))
     p.set_defaults(func=_cmd_run)
+    _add_run_many(sub, h)
 
     p = sub.add_parser("validate", help=h("validate"), description=h("validate"))
     p.add_argument("file", type=Path, help=h("file"))
@@ -240,6 +241,66 @@ def _cmd_run(args: argparse.Namespace, lang: str, state: _State) -> int:
     result = run(settings, out_dir=out, on_step=_progress(lang))
     print_summary(result, out_console, lang)
     return 0
+
+
+def _add_run_many(sub: Any, h: Callable[[str], str]) -> None:
+    p = sub.add_parser("run-many", help=h("run_many"), description=h("run_many"))
+    p.add_argument("gemeenten", nargs="*", help=h("many_gemeenten"))
+    p.add_argument("--province", help=h("many_province"))
+    p.add_argument("--all", dest="all_gemeenten", action="store_true", help=h("many_all"))
+    p.add_argument("--config", type=Path, help=h("config"))
+    p.add_argument("--out", type=Path, help=h("many_out"))
+    p.add_argument("--scheduler", help=h("many_scheduler"))
+    p.add_argument("--workers", type=int, help=h("many_workers"))
+    p.set_defaults(func=_cmd_run_many)
+
+
+def _cmd_run_many(args: argparse.Namespace, lang: str, state: _State) -> int:
+    from .many import Outcome, run_many
+    from .settings import load_settings
+    from .texts.format import number, percent
+
+    settings = load_settings(args.config)
+    if args.lang_given:
+        settings = settings.replace("map", language=lang).replace("sites", language=lang)
+    state.lang = lang = settings.map.language
+
+    def on_done(o: Outcome, i: int, n: int) -> None:
+        where = {"i": i, "n": n, "code": o.code, "name": o.name}
+        if o.ok:
+            share = percent(o.figures.get("aandeel_banen_in_woonbuurten"), 1, lang)
+            _say(
+                text(
+                    "cli.many.done", lang, seconds=number(o.seconds, 1, lang), share=share, **where
+                )
+            )
+        else:
+            _say(text("cli.many.failed", lang, error=o.error, **where), style="red")
+
+    result = run_many(
+        settings,
+        gemeenten=args.gemeenten,
+        province=args.province,
+        all_gemeenten=args.all_gemeenten,
+        out_dir=args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        on_done=on_done,
+    )
+    ok = sum(o.ok for o in result.outcomes)
+    line = text(
+        "cli.many.summary",
+        lang,
+        ok=ok,
+        n=len(result.outcomes),
+        failed=len(result.outcomes) - ok,
+        rejected=result.n_rejected,
+        outside=result.n_outside,
+        table=result.files["table"],
+        map=result.files.get("map", "-"),
+    )
+    out_console.print(Text(line), soft_wrap=True, highlight=False)
+    return 0 if ok == len(result.outcomes) else 2
 
 
 def _progress(lang: str) -> Callable[[str], None]:
