@@ -43,10 +43,11 @@ def field_descriptions(language: str = "nl", settings: object | None = None) -> 
     'Building fit: weight in the score (share, all weights together 1)'
     """
     full = full_settings(settings)
+    sites = full.sites if settings is None else site_settings(settings)
     values = {
-        "k": full.sites.top_k,
-        "robust": percent(full.sites.robust_probability, 0, language),
-        "always": percent(full.sites.always_probability, 0, language),
+        "k": sites.top_k,
+        "robust": percent(sites.robust_probability, 0, language),
+        "always": percent(sites.always_probability, 0, language),
         "distance": distance(full.themes.building_reach_m, language),
     }
     per_criterion = {f"sites.field.{part}" for part in ("raw", "norm", "contrib", "weight")}
