@@ -212,7 +212,7 @@ def explain_sites(
         weights, norm, separates,
     )  # fmt: skip
     tail = [
-        _t("explain.not_counted", language, name=CRITERIA[k].name(language)) for k in not_counted
+        _t("explain.not_counted", language, name=CRITERIA[k].label(language)) for k in not_counted
     ]
     out: list[str] = []
     # Sites number in the hundreds, never a path over all businesses.
