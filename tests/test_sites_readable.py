@@ -194,7 +194,13 @@ def test_without_buildings_the_score_is_unchanged_and_said_so() -> None:
     np.testing.assert_allclose(b["score"], a["score"])
     assert b["weight_building"].eq(0).all() and b["weight_fit"].eq(0.5).all()
     assert b["building_norm"].isna().all() and b["building_raw"].isna().all()
-    assert b["explanation"].str.contains("Bestaand bedrijfsverzamelgebouw telt niet mee").all()
+    assert (
+        b["explanation"]
+        .str.endswith(
+            "; bestaand bedrijfsverzamelgebouw telt niet mee: geen bestaande gebouwen bekend."
+        )
+        .all()
+    )
     assert not a["explanation"].str.contains("bedrijfsverzamelgebouw").any()
     notes = site_notes(b, with_weight, "nl")
     assert any("Bestaand bedrijfsverzamelgebouw" in n for n in notes)

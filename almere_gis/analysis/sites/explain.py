@@ -43,10 +43,11 @@ def field_descriptions(language: str = "nl", settings: object | None = None) -> 
     'Building fit: weight in the score (share, all weights together 1)'
     """
     full = full_settings(settings)
+    sites = full.sites if settings is None else site_settings(settings)
     values = {
-        "k": full.sites.top_k,
-        "robust": percent(full.sites.robust_probability, 0, language),
-        "always": percent(full.sites.always_probability, 0, language),
+        "k": sites.top_k,
+        "robust": percent(sites.robust_probability, 0, language),
+        "always": percent(sites.always_probability, 0, language),
         "distance": distance(full.themes.building_reach_m, language),
     }
     per_criterion = {f"sites.field.{part}" for part in ("raw", "norm", "contrib", "weight")}
@@ -211,7 +212,7 @@ def explain_sites(
         weights, norm, separates,
     )  # fmt: skip
     tail = [
-        _t("explain.not_counted", language, name=CRITERIA[k].name(language)) for k in not_counted
+        _t("explain.not_counted", language, name=CRITERIA[k].label(language)) for k in not_counted
     ]
     out: list[str] = []
     # Sites number in the hundreds, never a path over all businesses.

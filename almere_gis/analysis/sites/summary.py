@@ -8,6 +8,7 @@ import pandas as pd
 
 from ...texts import text
 from ...texts.format import number, percent
+from .criteria import site_settings
 from .explain import full_settings
 
 
@@ -33,7 +34,7 @@ def format_top(
     """
     from rich.table import Table
 
-    s = full_settings(settings).sites
+    s = full_settings(None).sites if settings is None else site_settings(settings)
     eligible = scored.loc[~scored["excluded"].astype(bool)].sort_values(
         ["rank", "site_id"], kind="stable"
     )
