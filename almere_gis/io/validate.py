@@ -20,6 +20,7 @@ __all__ = [
     "SBI_DIVISIONS",
     "SENTINEL_MAX",
     "AREA_SCHEMAS",
+    "MAX_JOBS_PER_ESTABLISHMENT",
     "BusinessCheck",
     "check_areas",
     "detect_area_schema",
@@ -717,6 +718,21 @@ def check_businesses(
         "/".join(job_cols),
         "missing jobs (werkzame personen)",
     )
+    huge = (jobs > MAX_JOBS_PER_ESTABLISHMENT).fillna(False).to_numpy(dtype=bool)
+    problems.add(
+        huge,
+        "/".join(job_cols),
+        "implausible job count ",
+        _Number(jobs.to_numpy()),
+        f" (more than {MAX_JOBS_PER_ESTABLISHMENT:,} at one establishment): kept as given",
+        rejects=False,
+    )
+    if huge.any():
+        notes.append(
+            f"{int(huge.sum())} establishment(s) with more than {MAX_JOBS_PER_ESTABLISHMENT:,} "
+            f"werkzame personen ({rows_text(rows[huge])}): kept as given; check the register "
+            "(a whole company's jobs at one address, or a typing error)"
+        )
     # ---- coordinates -------------------------------------------------------------------
     x_rd, y_rd = _check_coordinates(
         problems,
@@ -814,6 +830,18 @@ def check_businesses(
         coordinate_source=source,
         notes=notes,
     )
+
+
+# More werkzame personen than this at one establishment is implausible for one register row
+# (more often a whole company's jobs, or a typing error): kept, but listed and noted.
+MAX_JOBS_PER_ESTABLISHMENT = 10_000
+
+
+def _rd_like(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pairs inside the RD New extent of the Netherlands (metres, far beyond any degree)."""
+    xmin, ymin, xmax, ymax = RD_EXTENT
+    with np.errstate(invalid="ignore"):
+        return (x >= max(xmin, 1000.0)) & (x <= xmax) & (y >= ymin) & (y <= ymax)
 
 
 def _check_coordinates(
@@ -948,6 +976,11 @@ def _check_coordinates(
             degrees = (np.abs(a) <= 180) & (np.abs(b) <= 90)
             hint[degrees] = (
                 "; they look like longitude/latitude: map them as lon/lat or set crs = 'EPSG:4326'"
+            )
+        elif a_col != b_col:
+            hint[_rd_like(a, b) | _rd_like(b, a)] = (
+                f"; these are RD New metres, not degrees, in the columns '{a_col}'/'{b_col}':"
+                " map them as x/y or set crs = 'EPSG:28992'"
             )
         problems.add(
             outside,

@@ -25,6 +25,7 @@ from ..io.businesses import load_businesses
 from ..io.candidates import load_candidates, load_stations
 from ..settings import Settings
 from ..texts import text
+from ..texts.format import number
 from .checks import check_grid_memory, check_paths, check_usable
 from .results import Inputs
 from .steps import LATER_STEPS
@@ -68,6 +69,7 @@ def read_inputs(
     notes: list[str] = []
     if facts["repaired"]:
         notes.append(text("run.note.repaired", lang, codes=", ".join(facts["repaired"])))
+    notes.extend(_overlap_note(facts["overlaps"], lang))
     buurten = buurten.assign(area_type=area_typology(buurten, settings.typology))
     typology, warning = _typology(buurten, settings)
     if warning:
@@ -115,7 +117,28 @@ def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
 # -- what the loaders report; the one place that reads their DataFrame.attrs ------------------
 # (the loaders are moving to returning these as values; only these two functions change then)
 def _area_facts(buurten: gpd.GeoDataFrame) -> dict[str, Any]:
-    return {"repaired": [str(c) for c in buurten.attrs.get("repaired", [])]}
+    return {
+        "repaired": [str(c) for c in buurten.attrs.get("repaired", [])],
+        "overlaps": buurten.attrs.get("overlaps"),
+    }
+
+
+def _overlap_note(overlaps: pd.DataFrame | None, lang: str) -> list[str]:
+    """The overlapping buurten (small enough to be accepted), as one note."""
+    if overlaps is None or overlaps.empty:
+        return []
+    top = overlaps.iloc[0]
+    return [
+        text(
+            "inputs.note.overlap",
+            lang,
+            n=len(overlaps),
+            area=number(float(overlaps["overlap_m2"].sum()), 0, lang),
+            a=top["code_a"],
+            b=top["code_b"],
+            largest=number(float(top["overlap_m2"]), 0, lang),
+        )
+    ]
 
 
 def _business_facts(businesses: gpd.GeoDataFrame) -> dict[str, Any]:
