@@ -7,6 +7,7 @@ from __future__ import annotations
 __all__ = ["WIJK_COLUMNS", "check_overlaps", "load_buurten", "load_wijken", "wijken_from_buurten"]
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -103,11 +104,16 @@ def _from_wkt(path: str | Path, table: pd.DataFrame, crs: str | None) -> gpd.Geo
 
 
 def _load_areas(
-    path: str | Path, table: pd.DataFrame, *, crs: str | None, level: str
+    path: str | Path,
+    table: pd.DataFrame,
+    *,
+    crs: str | None,
+    level: str,
+    extra: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     if not isinstance(table, gpd.GeoDataFrame):
         table = _from_wkt(path, table, crs)
-    areas, schema = check_areas(table, path=path, level=level)
+    areas, schema = check_areas(table, path=path, level=level, extra=extra)
     log.info("%s: %d %sen, %s CBS schema", path, len(areas), level, schema)
     areas = to_rd(rd_by_range(areas, path, crs), path, crs)
     areas, repaired = _repair(areas, f"{level}_code", path)
@@ -170,7 +176,11 @@ def _area_text(m2: float) -> str:
 
 
 def load_buurten(
-    path: str | Path, *, layer: str | None = None, crs: str | None = None
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    extra: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     """Load CBS buurten (Wijk- en Buurtkaart), old or new schema, into the internal schema.
 
@@ -183,6 +193,9 @@ def load_buurten(
     crs : str, optional
         CRS to assume when the file carries none (e.g. ``"EPSG:28992"``). A file with its own
         CRS keeps it.
+    extra : sequence of str
+        Figures for the typology to add where the file has them (keys of
+        :data:`almere_gis.io.validate.AREA_TYPOLOGY_COLUMNS`); default none.
 
     Returns
     -------
@@ -204,7 +217,8 @@ def load_buurten(
     The ``area_*_ha`` columns are CBS's published hectares (whole numbers). The polygons
     cover land and water, so their area matches ``area_total_ha``, not ``area_land_ha``.
     """
-    return _load_areas(path, read_table(path, layer=layer), crs=crs, level="buurt")
+    table = read_table(path, layer=layer)
+    return _load_areas(path, table, crs=crs, level="buurt", extra=extra)
 
 
 def load_wijken(

@@ -34,7 +34,7 @@ __all__ = [
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -1063,8 +1063,40 @@ def detect_area_schema(columns: pd.Index | list[str]) -> tuple[str | None, str |
     return None, None
 
 
+# Figures only the typology reads (pipeline.inputs drops them after it): source names in
+# both CBS schemas, matched case-insensitively.
+AREA_TYPOLOGY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "address_density": ("OAD", "omgevingsadressendichtheid"),
+    "water": ("WATER",),
+}
+
+
+def _typology_columns(
+    table: pd.DataFrame, by_lower: Mapping[str, str], extra: Sequence[str]
+) -> dict[str, pd.Series]:
+    """The typology's figures the file has: address density (float) and the water flag."""
+    out: dict[str, pd.Series] = {}
+    for key in extra:
+        col = next(
+            (by_lower[c.lower()] for c in AREA_TYPOLOGY_COLUMNS[key] if c.lower() in by_lower), None
+        )
+        if col is None:
+            continue
+        if key == "water":
+            flag = to_text(table[col]).str.strip().str.upper()
+            out[key] = flag.map({"JA": True, "NEE": False}).astype("boolean")
+        else:
+            numbers, _ = to_number(table[col])
+            out[key] = numbers.where(numbers > SENTINEL_MAX)
+    return out
+
+
 def check_areas(
-    table: gpd.GeoDataFrame, *, path: object = "<layer>", level: str = "buurt"
+    table: gpd.GeoDataFrame,
+    *,
+    path: object = "<layer>",
+    level: str = "buurt",
+    extra: Sequence[str] = (),
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Validate a CBS area layer and map it to the internal area columns.
 
@@ -1075,6 +1107,9 @@ def check_areas(
     level : {"buurt", "wijk"}
         The level the caller needs; a finer file is accepted for ``"wijk"`` only by
         :func:`almere_gis.load.load_wijken`, which dissolves it.
+    extra : sequence of str
+        Keys of :data:`AREA_TYPOLOGY_COLUMNS` to add after the internal columns where the
+        file has them (``address_density``: float, ``water``: boolean).
 
     Returns
     -------
@@ -1178,6 +1213,8 @@ def check_areas(
     for key in AREA_TEXT:
         if key in frame:
             frame[key] = frame[key].astype("str")
+    for key, values in _typology_columns(table, by_lower, extra).items():
+        frame[key] = values.to_numpy()
 
     geom = table.geometry.to_numpy()
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)

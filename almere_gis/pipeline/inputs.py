@@ -19,10 +19,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ..analysis.typology import area_typology
+from ..analysis.typology import area_typology, typology_report, typology_warning
 from ..io.areas import load_buurten, load_wijken, wijken_from_buurten
 from ..io.businesses import load_businesses
 from ..io.candidates import load_candidates, load_stations
+from ..io.validate import AREA_TYPOLOGY_COLUMNS
 from ..settings import Settings
 from ..texts import text
 from ..texts.format import number
@@ -59,7 +60,10 @@ def read_inputs(
     check_paths(settings, out_dir or settings.paths.out_dir)
     p = settings.paths
     lang = settings.map.language
-    buurten = load_buurten(p.buurten, layer=p.buurten_layer or None, crs=p.areas_crs or None)
+    extra = tuple(AREA_TYPOLOGY_COLUMNS)  # read for the typology only, dropped after it
+    buurten = load_buurten(
+        p.buurten, layer=p.buurten_layer or None, crs=p.areas_crs or None, extra=extra
+    )
     check_grid_memory(settings, _bounds(buurten), wanted=wanted)
     if p.wijken is not None:
         wijken = load_wijken(p.wijken, layer=p.wijken_layer or None, crs=p.areas_crs or None)
@@ -72,6 +76,7 @@ def read_inputs(
     notes.extend(_overlap_note(facts["overlaps"], lang))
     buurten = buurten.assign(area_type=area_typology(buurten, settings.typology))
     typology, warning = _typology(buurten, settings)
+    buurten = buurten.drop(columns=[c for c in extra if c in buurten])
     if warning:
         notes.append(warning)
 
@@ -155,23 +160,9 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _typology(buurten: gpd.GeoDataFrame, settings: Settings) -> tuple[pd.DataFrame, str | None]:
     """How many buurten each typology rule classified, and a warning when one type has them all.
 
-    The report has ``rule``, ``type`` and ``n_areas`` (and ``missing_data`` where the typology
-    module says what data a rule lacked).
+    The report has ``rule``, ``type``, ``n_areas`` and ``missing_data`` (what data a rule
+    lacked).
     """
     lang = settings.map.language
-    try:
-        from ..analysis.typology import (  # type: ignore[attr-defined]
-            typology_report,
-            typology_warning,
-        )
-    except ImportError:  # until analysis.typology has its report: the count per type
-        counts = buurten["area_type"].astype("string").value_counts(sort=False)
-        report = pd.DataFrame(
-            {"rule": "", "type": counts.index.astype(str), "n_areas": counts.to_numpy(int)}
-        )
-        only = len(counts) == 1 and len(buurten) > 1
-        kind = text(f"summary.area_type.{counts.index[0]}", lang)
-        warning = text("run.note.one_type", lang, n=len(buurten), type=kind)
-        return report, warning if only else None
     report = typology_report(buurten, settings.typology, lang)
     return report, typology_warning(report, lang)
