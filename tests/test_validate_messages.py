@@ -534,3 +534,20 @@ def test_a_job_count_above_10000_is_flagged(tmp_path, caplog):
         f"{path}: 1 establishment(s) with more than 10,000 werkzame personen (row 3): kept as"
         " given; check the register (a whole company's jobs at one address, or a typing error)"
     )
+
+
+def test_a_point_geojson_in_rd_without_crs_member(tmp_path, caplog):
+    path = tmp_path / "punten.geojson"
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [150000, 480000]},
+               "properties": {"vestigingsnummer": "1", "sbi": "4711", "wp_voltijd": 1}}  # fmt: skip
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8"
+    )
+    with caplog.at_level("WARNING", logger="almere_gis"):
+        businesses, rejects = load_businesses(path)
+    assert rejects.empty
+    assert businesses.geometry.x.tolist() == [150000] and businesses.geometry.y.tolist() == [480000]
+    assert caplog.messages[0] == (
+        f"{path}: says WGS 84 (as every GeoJSON without a crs member) but its coordinates"
+        " (x 150000-150000, y 480000-480000) are RD New metres: read as EPSG:28992"
+    )
