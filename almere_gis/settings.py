@@ -231,6 +231,7 @@ class TypologyRule:
     max_homes_per_ha: Annotated[float | None, _number(0, 1000)] = None
     min_address_density: Annotated[float | None, _number(0, 1e5)] = None
     max_address_density: Annotated[float | None, _number(0, 1e5)] = None
+    min_urbanity_class: Annotated[int | None, _number(1, 5)] = None
     min_area_ha: Annotated[float | None, _number(0, 1e6)] = None
     max_area_ha: Annotated[float | None, _number(0, 1e6)] = None
 

@@ -16,7 +16,7 @@ from almere_gis.io.areas import load_buurten
 from almere_gis.settings import load_settings
 
 RULES = load_settings().typology
-EXTRA = ("address_density", "water")
+EXTRA = ("address_density", "urbanity", "water")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_almere_follows_its_cbs_numbering(almere: gpd.GeoDataFrame) -> None:
 
 def test_almere_report_counts_every_buurt_once(almere: gpd.GeoDataFrame) -> None:
     report = typology_report(almere, RULES, "en")
-    assert list(report.columns) == ["rule", "type", "n_areas", "missing_data"]
+    assert list(report.columns) == ["rule", "type", "n_areas", "missing_data", "missing_columns"]
     assert len(report) == len(RULES.rules) + 1
     assert report["n_areas"].sum() == len(almere) == 63
     by_type = report.groupby("type")["n_areas"].sum()
@@ -107,6 +107,21 @@ def test_missing_figures_fail_their_condition_and_are_reported(tmp_path: Path) -
     assert report.loc[0, "missing_data"] == "missing: water"
     assert report.loc[7, "missing_data"] == "missing: address_density"
     assert report.loc[7, "rule"] == "8. ≤ 1 homes/ha; ≤ 500 addresses/km²"
+    assert report.loc[8, "missing_data"] == "missing: urbanity"
+    assert report.loc[8, "rule"] == "9. ≤ 1 homes/ha; CBS urbanity class ≥ 5"
+
+
+def test_the_urbanity_class_stands_in_for_the_address_density(tmp_path: Path) -> None:
+    path = _other_municipality(tmp_path, omgevingsadressendichtheid=True)
+    frame = gpd.read_file(path)
+    frame["stedelijkheid"] = [1, 5, 1, 3, 3, 5, 2, 5]
+    frame.to_file(path)
+    buurten = load_buurten(path, extra=EXTRA)
+    assert buurten["urbanity"].tolist() == [1, 5, 1, 3, 3, 5, 2, 5]
+    kinds = area_typology(buurten, RULES)
+    assert kinds.iloc[5] == "buitengebied"  # 0.6 homes/ha in a "niet stedelijk" surrounding
+    report = typology_report(buurten, RULES, "en")
+    assert report.loc[8, ["n_areas", "missing_data"]].tolist() == [1, ""]
 
 
 def test_one_type_for_every_buurt_warns() -> None:

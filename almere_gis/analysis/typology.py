@@ -4,7 +4,8 @@ the ordered rules of ``[typology]`` in the settings.
 The shipped rules follow national CBS conventions, so that they hold in any Dutch gemeente:
 CBS's water flag, the names CBS gives ("Verspreide huizen ...", "Bedrijventerrein ...",
 "Industrieterrein ..."), homes per hectare of land, and CBS's address density
-(omgevingsadressendichtheid: below 500 addresses per km2 is "niet stedelijk"). A
+(omgevingsadressendichtheid: below 500 addresses per km2 is "niet stedelijk") or, where a
+file has only that, its urbanity class (stedelijkheid, STED: 5 = niet stedelijk). A
 municipality's own code numbering (Almere's business parks 71-79) is a rule limited to that
 gemeente (``gemeente_in``). A condition on a figure the file lacks does not hold, and the
 report says so (``missing_data``).
@@ -28,6 +29,7 @@ _NEEDS = {
     "max_homes_per_ha": "homes",
     "min_address_density": "address_density",
     "max_address_density": "address_density",
+    "min_urbanity_class": "urbanity",
     "min_area_ha": "area_land_ha",
     "max_area_ha": "area_land_ha",
 }
@@ -73,6 +75,9 @@ def _conditions(areas: pd.DataFrame, rule: TypologyRule) -> np.ndarray:
         ok &= np.nan_to_num(density, nan=-np.inf) >= rule.min_address_density
     if rule.max_address_density is not None:
         ok &= np.nan_to_num(density, nan=np.inf) <= rule.max_address_density
+    if rule.min_urbanity_class is not None:
+        urbanity = _column(areas, "urbanity")
+        ok &= np.nan_to_num(urbanity, nan=-np.inf) >= rule.min_urbanity_class
     if rule.min_area_ha is not None:
         ok &= np.nan_to_num(land, nan=-np.inf) >= rule.min_area_ha
     if rule.max_area_ha is not None:
@@ -135,6 +140,7 @@ def _describe(rule: TypologyRule, language: str) -> str:
         ("max_homes_per_ha", "inputs.typology.max_homes"),
         ("min_address_density", "inputs.typology.min_density"),
         ("max_address_density", "inputs.typology.max_density"),
+        ("min_urbanity_class", "inputs.typology.min_urbanity"),
         ("min_area_ha", "inputs.typology.min_area"),
         ("max_area_ha", "inputs.typology.max_area"),
     )
@@ -154,8 +160,8 @@ def typology_report(
     -------
     DataFrame
         One row per rule in order, then the default: ``rule`` (the conditions in words),
-        ``type``, ``n_areas`` and ``missing_data`` (the figures the rule needs that no buurt
-        has, e.g. ``homes``; ``""`` when none is missing).
+        ``type``, ``n_areas``, ``missing_data`` (the figures the rule needs that no buurt
+        has, in words; ``""`` when none is missing) and ``missing_columns`` (their names).
     """
     which = _which_rule(areas, rules)
     rows = []
@@ -169,6 +175,7 @@ def typology_report(
                 "type": rule.type,
                 "n_areas": int((which == i).sum()),
                 "missing_data": missing if absent else "",
+                "missing_columns": ", ".join(absent),
             }
         )
     rows.append(
@@ -177,6 +184,7 @@ def typology_report(
             "type": rules.default,
             "n_areas": int((which < 0).sum()),
             "missing_data": "",
+            "missing_columns": "",
         }
     )
     return pd.DataFrame(rows).astype({"n_areas": "int64"})

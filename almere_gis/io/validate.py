@@ -1067,6 +1067,7 @@ def detect_area_schema(columns: pd.Index | list[str]) -> tuple[str | None, str |
 # both CBS schemas, matched case-insensitively.
 AREA_TYPOLOGY_COLUMNS: dict[str, tuple[str, ...]] = {
     "address_density": ("OAD", "omgevingsadressendichtheid"),
+    "urbanity": ("STED", "stedelijkheid", "mate_van_stedelijkheid"),
     "water": ("WATER",),
 }
 
@@ -1074,7 +1075,7 @@ AREA_TYPOLOGY_COLUMNS: dict[str, tuple[str, ...]] = {
 def _typology_columns(
     table: pd.DataFrame, by_lower: Mapping[str, str], extra: Sequence[str]
 ) -> dict[str, pd.Series]:
-    """The typology's figures the file has: address density (float) and the water flag."""
+    """The typology's figures the file has: address density, urbanity class (float), water."""
     out: dict[str, pd.Series] = {}
     for key in extra:
         col = next(
@@ -1109,7 +1110,7 @@ def check_areas(
         :func:`almere_gis.load.load_wijken`, which dissolves it.
     extra : sequence of str
         Keys of :data:`AREA_TYPOLOGY_COLUMNS` to add after the internal columns where the
-        file has them (``address_density``: float, ``water``: boolean).
+        file has them (``address_density``, ``urbanity``: float; ``water``: boolean).
 
     Returns
     -------
