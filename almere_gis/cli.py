@@ -199,6 +199,8 @@ def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
     p.add_argument("--gemeente", default="GM0034", help=h("gemeente"))
     p.add_argument("--year", type=int, default=None, help=h("year"))
     p.add_argument("--out", type=Path, help=h("fetch_out"))
+    p.add_argument("--kerncijfers-out", type=Path, help=h("kerncijfers_out"))
+    p.add_argument("--no-kerncijfers", action="store_true", help=h("no_kerncijfers"))
     p.set_defaults(func=_cmd_fetch_cbs)
     return parser
 
@@ -361,15 +363,19 @@ def _cmd_demo_data(args: argparse.Namespace, lang: str, state: _State) -> int:
 
 
 def _cmd_fetch_cbs(args: argparse.Namespace, lang: str, state: _State) -> int:
-    from .io.fetch import fetch_cbs
+    from .io.fetch import DEFAULT_YEAR, fetch_cbs
+    from .io.fetch_kerncijfers import fetch_kerncijfers
 
-    kwargs = {} if args.year is None else {"year": args.year}
-    path = fetch_cbs(gemeente=args.gemeente, out_path=args.out, **kwargs)
+    year = DEFAULT_YEAR if args.year is None else args.year
+    path = fetch_cbs(gemeente=args.gemeente, year=year, out_path=args.out)
     snippet = (
         f'[paths]\nbuurten = "{path}"\nbuurten_layer = "buurten"\n'
         f'wijken = "{path}"\nwijken_layer = "wijken"'
     )
     out_console.print(Text(text("cli.fetch_written", lang, path=path) + "\n" + snippet))
+    if not args.no_kerncijfers:
+        figures = fetch_kerncijfers(args.gemeente, year, args.kerncijfers_out)
+        out_console.print(Text(text("cli.fetch_kerncijfers_written", lang, path=figures)))
     return 0
 
 

@@ -224,9 +224,14 @@ class TypologyRule:
     """One ordered rule of ``[typology]``; every condition given must hold."""
 
     type: AreaType
+    gemeente_in: tuple[Text, ...] = ()
+    water: Flag | None = None
     code_suffix_in: tuple[Text, ...] = ()
     name_contains: tuple[Text, ...] = ()
     max_homes_per_ha: Annotated[float | None, _number(0, 1000)] = None
+    min_address_density: Annotated[float | None, _number(0, 1e5)] = None
+    max_address_density: Annotated[float | None, _number(0, 1e5)] = None
+    min_urbanity_class: Annotated[int | None, _number(1, 5)] = None
     min_area_ha: Annotated[float | None, _number(0, 1e6)] = None
     max_area_ha: Annotated[float | None, _number(0, 1e6)] = None
 

@@ -574,3 +574,175 @@ def test_loaders_read_the_download(pdok: FakePdok, tmp_path: Path) -> None:
     assert buurten.crs.to_epsg() == 28992
     wijken = load_wijken(out, layer="wijken")
     assert wijken["wijk_code"].tolist() == ["WK003401", "WK003402"]
+
+
+# --- the Kerncijfers from CBS's OData API ------------------------------------------------------
+
+TABLE = "85984NED"
+
+
+def _kc_row(i: int, code: str, kind: str, total: int | None, trade: int | None) -> dict:
+    name = "Almere" if code[2:6] == "0034" else "Zeewolde"
+    return {"ID": i, "WijkenEnBuurten": f"{code:<10}", "Gemeentenaam_1": f"{name:<40}",
+            "SoortRegio_2": f"{kind:<10}", "Codering_3": f"{code:<10}",
+            "BedrijfsvestigingenTotaal_95": total, "GIHandelEnHoreca_98": trade}  # fmt: skip
+
+
+KC_ROWS = [
+    _kc_row(0, "GM0034", "Gemeente", 31655, 6300),
+    _kc_row(1, "WK003401", "Wijk", 2400, 500),
+    _kc_row(2, "BU00340101", "Buurt", 900, None),  # secret: null in the TypedDataSet
+    _kc_row(3, "BU00340102", "Buurt", 15, None),
+    _kc_row(4, "GM0050", "Gemeente", 2500, 400),
+    _kc_row(5, "BU00500101", "Buurt", 300, 60),
+]
+
+
+class FakeCbs:
+    """CBS's OData v3 TypedDataSet: evaluates the startswith filter, pages by two rows."""
+
+    def __init__(self, *, fail_first: int = 0, status: int = 503) -> None:
+        self.requests: list[dict[str, str]] = []
+        self.failures = fail_first
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urllib.parse.urlsplit(self.path)
+                query = dict(urllib.parse.parse_qsl(parts.query))
+                fake.requests.append(query)
+                if parts.path != f"/ODataApi/OData/{TABLE}/TypedDataSet":
+                    self._send(404, {"odata.error": {"message": {"value": "No table"}}})
+                elif fake.failures > 0:
+                    fake.failures -= 1
+                    self._send(status, {"odata.error": {"message": {"value": "busy"}}})
+                else:
+                    self._send(200, fake.page(query, parts.path))
+
+            def _send(self, code: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/ODataApi/OData"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, query: dict[str, str], path: str) -> dict:
+        import re
+
+        prefixes = re.findall(r"startswith\(WijkenEnBuurten,'(\w+)'\)", query.get("$filter", ""))
+        rows = [r for r in KC_ROWS if r["WijkenEnBuurten"].startswith(tuple(prefixes))]
+        skip = int(query.get("$skip", 0))
+        body: dict[str, Any] = {"odata.metadata": "x", "value": rows[skip : skip + 2]}
+        if skip + 2 < len(rows):
+            nxt = dict(query, **{"$skip": str(skip + 2)})
+            body["odata.nextLink"] = f"{self.base_url}/{TABLE}/TypedDataSet?" + (
+                urllib.parse.urlencode(nxt)
+            )
+        return body
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def cbs() -> Iterator[FakeCbs]:
+    fake = FakeCbs(fail_first=1)
+    yield fake
+    fake.close()
+
+
+def test_kerncijfers_are_filtered_paged_retried_and_readable(cbs: FakeCbs, tmp_path: Path) -> None:
+    from almere_gis.io import read_kerncijfers
+    from almere_gis.io.fetch_kerncijfers import fetch_kerncijfers
+
+    out = tmp_path / "kc.csv"
+    sleeps: list[float] = []
+    path = fetch_kerncijfers("34", 2024, out, base_url=cbs.base_url, sleep=sleeps.append)
+    assert path == out and sleeps == [1.0]  # one 503, retried once
+    assert cbs.requests[0]["$filter"] == (
+        "startswith(WijkenEnBuurten,'GM0034') or startswith(WijkenEnBuurten,'WK0034')"
+        " or startswith(WijkenEnBuurten,'BU0034')"
+    )
+    assert [q.get("$skip") for q in cbs.requests] == [None, None, "2"]
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfID;Peildatum;WijkenEnBuurten;")
+    figures = read_kerncijfers(out)
+    assert figures["code"].tolist() == ["GM0034", "WK003401", "BU00340101", "BU00340102"]
+    assert figures["n_establishments"].tolist() == [31655, 2400, 900, 15]
+    assert figures["G+I"].iloc[:2].tolist() == [6300, 500]
+    assert figures["G+I"].iloc[2:].isna().all()
+    assert (figures["peildatum"] == "2024-01-01").all()
+    assert not [p for p in tmp_path.iterdir() if p != out]  # no temporary file left
+
+
+def test_kerncijfers_server_errors_write_nothing(tmp_path: Path) -> None:
+    from almere_gis.io.fetch_kerncijfers import fetch_kerncijfers
+
+    fake = FakeCbs(fail_first=10)
+    try:
+        with pytest.raises(FetchError) as err:
+            fetch_kerncijfers("GM0034", 2024, tmp_path / "kc.csv", base_url=fake.base_url,
+                              retries=2, sleep=lambda s: None)  # fmt: skip
+    finally:
+        fake.close()
+    url = fake.base_url + f"/{TABLE}/TypedDataSet"
+    assert str(err.value).startswith(f"CBS kept failing for {url}?")
+    assert str(err.value).endswith(
+        "HTTP 503 Service Unavailable after 3 attempts. Fix: the service has a problem; try"
+        " again later, or download 'Kerncijfers wijken en buurten' from CBS StatLine as CSV"
+        " and read it with read_kerncijfers"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_kerncijfers_unknown_year_and_empty_gemeente(cbs: FakeCbs, tmp_path: Path) -> None:
+    from almere_gis.io.fetch_kerncijfers import KERNCIJFERS_TABLES, fetch_kerncijfers
+
+    assert KERNCIJFERS_TABLES[2024] == TABLE and sorted(KERNCIJFERS_TABLES)[0] == 2018
+    with pytest.raises(InputError, match=r"^year 2030: no Kerncijfers table known for this year"):
+        fetch_kerncijfers("GM0034", 2030, tmp_path / "kc.csv", base_url=cbs.base_url)
+    with pytest.raises(FetchError, match=r"CBS answered HTTP 404 Not Found"):
+        fetch_kerncijfers("GM0034", 2023, tmp_path / "kc.csv", base_url=cbs.base_url,
+                          sleep=lambda s: None)  # fmt: skip
+    cbs.failures = 0
+    with pytest.raises(InputError) as err:
+        fetch_kerncijfers("GM0363", 2024, tmp_path / "kc.csv", base_url=cbs.base_url)
+    assert str(err.value) == (
+        "gemeente GM0363: CBS table 85984NED (Kerncijfers 2024) has no rows for this gemeente."
+        " Fix: check the code (Almere is GM0034) and whether the gemeente existed in that year"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_fetches_polygons_and_kerncijfers(
+    pdok: FakePdok, cbs: FakeCbs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    import functools
+
+    from almere_gis import cli
+    from almere_gis.io import fetch_kerncijfers as kc_mod
+
+    pdok.serve_pdok()
+    monkeypatch.setattr(fetch_mod, "fetch_cbs", functools.partial(
+        fetch_cbs, base_url=pdok.base_url, sleep=lambda s: None, progress=False))  # fmt: skip
+    monkeypatch.setattr(kc_mod, "fetch_kerncijfers", functools.partial(
+        kc_mod.fetch_kerncijfers, base_url=cbs.base_url, sleep=lambda s: None))  # fmt: skip
+    gpkg, csv = tmp_path / "wb.gpkg", tmp_path / "kc.csv"
+    code = cli.main(["--lang", "en", "fetch-cbs", "--year", "2024", "--out", str(gpkg),
+                     "--kerncijfers-out", str(csv)])  # fmt: skip
+    assert code == 0 and gpkg.is_file() and csv.is_file()
+    said = " ".join(capsys.readouterr().out.split())
+    assert f"wrote {csv}: the CBS Kerncijfers (establishments per buurt and sector)" in said
+    csv.unlink()
+    assert cli.main(["fetch-cbs", "--out", str(gpkg), "--no-kerncijfers"]) == 0
+    assert not csv.exists()

@@ -124,6 +124,7 @@ def _row(day: str, kind: str, code: str, total: str, **cells: str) -> dict[str, 
 
 def test_another_gemeente_with_suffixes_per_year(tmp_path: Path) -> None:
     path = _export(tmp_path / "zwolle.csv", [
+        _row("1-1-2021", "Land", "NL01", "2000000"),  # the country row is left out
         _row("1-1-2021", "Gemeente", "GM0193", "9000", GIHandelEnHoreca_94="2000"),
         _row("1-1-2021", "Buurt", "BU01930101", "."),
         _row("1-1-2024", "Gemeente", "GM0193", "9500", GIHandelEnHoreca_98="2100"),
@@ -184,7 +185,9 @@ def test_bad_peildatum_and_code(tmp_path: Path) -> None:
         read_kerncijfers(path)
 
 
-def test_join_reports_codes_without_polygon(tmp_path: Path) -> None:
+def test_join_reports_codes_without_polygon(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = _export(tmp_path / "join.csv", [
         _row("1-1-2024", "Buurt", "BU01930101", "35"),
         _row("1-1-2024", "Buurt", "BU01930102", "40"),
@@ -194,7 +197,11 @@ def test_join_reports_codes_without_polygon(tmp_path: Path) -> None:
     polygons = gpd.GeoDataFrame(
         {"buurt_code": ["BU01930101", "BU01930199"]}, geometry=squares, crs="EPSG:28992"
     )
-    joined = join_kerncijfers(frame, polygons, peildatum=2024)
+    with caplog.at_level("WARNING", logger="almere_gis"):
+        joined = join_kerncijfers(frame, polygons, peildatum=2024)
+    assert caplog.messages == [
+        "Kerncijfers 01-01-2024: 1 buurt code(s) without a polygon: BU01930102"
+    ]
     assert joined.without_polygon == ("BU01930102",)
     assert joined.without_figures == ("BU01930199",)
     assert joined.areas["n_establishments"].iloc[0] == 35

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -363,3 +365,189 @@ def test_geopackage_with_several_layers_needs_a_layer(tmp_path):
     assert len(load_buurten(path, layer="buurten")) == 1
     with pytest.raises(InputError, match="layer 'gemeenten' not found"):
         load_buurten(path, layer="gemeenten")
+
+
+# --------------------------------------------------------------------------------------------
+# More input checks (issue 11.7): each with its complete message
+# --------------------------------------------------------------------------------------------
+
+
+def _message(path, load=load_businesses) -> str:
+    with pytest.raises(InputError) as exc:
+        load(path)
+    return _one_line(exc, path)
+
+
+def test_an_html_page_saved_as_csv(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("\n<!DOCTYPE html>\n<html><body>Inloggen</body></html>\n", encoding="utf-8")
+    assert _message(path) == (
+        f"{path}: is an HTML page (a web page, an error or login page), not a CSV file."
+        " Fix: download the file itself again (not the page that links to it)"
+    )
+    geojson = tmp_path / "buurten.geojson"
+    geojson.write_text("<html><head><title>404</title></head></html>", encoding="utf-8")
+    assert _message(geojson, load_buurten) == (
+        f"{geojson}: is an HTML page (a web page, an error or login page), not a GEOJSON"
+        " file. Fix: download the file itself again (not the page that links to it)"
+    )
+
+
+def test_a_workbook_saved_as_csv(tmp_path):
+    workbook = tmp_path / "echt.xlsx"
+    pd.DataFrame([GOOD]).to_excel(workbook, index=False)
+    path = tmp_path / "register.csv"
+    path.write_bytes(workbook.read_bytes())
+    assert _message(path) == (
+        f"{path}: is an Excel workbook (XLSX), not a CSV file."
+        " Fix: save it as CSV UTF-8 (or export CSV)"
+    )
+    old = tmp_path / "oud.csv"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    assert _message(old) == (
+        f"{old}: is an Excel workbook (XLS), not a CSV file. Fix: save it as CSV UTF-8"
+    )
+
+
+def test_a_binary_file_saved_as_csv(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"\x89\x00\x13binary\x00\x00\xff")
+    assert _message(path) == (
+        f"{path}: is a binary file, not a CSV file. Fix: give the data as text (CSV UTF-8)"
+    )
+    gpkg = tmp_path / "buurten.csv"
+    _buurten(["BU00340101"]).to_file(tmp_path / "b.gpkg")
+    gpkg.write_bytes((tmp_path / "b.gpkg").read_bytes())
+    assert _message(gpkg, load_buurten) == (
+        f"{gpkg}: is a GeoPackage (SQLite database), not a CSV file. Fix: rename it to .gpkg"
+    )
+
+
+def test_utf16_csv_is_read(tmp_path):
+    path = tmp_path / "utf16.csv"
+    pd.DataFrame([GOOD]).to_csv(path, index=False, encoding="utf-16")
+    businesses, rejects = load_businesses(path)
+    assert len(businesses) == 1 and rejects.empty
+
+
+def test_rd_values_in_lat_lon_columns(tmp_path):
+    good = {k: v for k, v in GOOD.items() if k not in ("x", "y")}
+    rows = [dict(good, lat="487000", lon="142000"), dict(good, vestigingsnummer="2",
+            lat="52.37", lon="5.21")]  # fmt: skip
+    path = tmp_path / "latlon.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert _report_lines(path) == [
+        f"{path}: row 1, column 'lon/lat': coordinates outside the Netherlands (RD x 142000,"
+        " y 487000); these are RD New metres, not degrees, in the columns 'lon'/'lat': map"
+        " them as x/y or set crs = 'EPSG:28992'"
+    ]
+
+
+def _wkt_csv(tmp_path):
+    path = tmp_path / "buurten.csv"
+    pd.DataFrame(
+        {"BU_CODE": ["BU00340101", "BU00340102"],
+         "WKT": [box(150000, 480000, 150100, 480100).wkt, box(150100, 480000, 150200, 480100).wkt]}
+    ).to_csv(path, index=False)  # fmt: skip
+    return path
+
+
+def test_a_wkt_area_file_without_crs_gets_the_areas_crs_hint(tmp_path):
+    path = _wkt_csv(tmp_path)
+    assert _message(path, load_buurten) == (
+        f"{path}: a CSV file with WKT polygons (column 'WKT') carries no CRS."
+        " Fix: set [paths] areas_crs = 'EPSG:28992' (or the EPSG code of its coordinates)"
+    )
+    buurten = load_buurten(path, crs="EPSG:28992")
+    assert buurten["buurt_code"].tolist() == ["BU00340101", "BU00340102"]
+    assert buurten.geometry.area.tolist() == [10000.0, 10000.0]
+
+
+def test_an_area_csv_without_wkt(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text("BU_CODE\nBU00340101\n", encoding="utf-8")
+    assert _message(path, load_buurten) == (
+        f"{path}: the file has no geometry (no WKT column such as 'WKT' or 'geometry')."
+        " Fix: give the CBS Wijk- en Buurtkaart as Shapefile, GeoPackage or GeoJSON"
+    )
+
+
+def test_a_geojson_in_rd_without_crs_member(tmp_path, caplog):
+    path = tmp_path / "rd.geojson"
+    ring = [[150000, 480000], [150100, 480000], [150100, 480100], [150000, 480100],
+            [150000, 480000]]  # fmt: skip
+    feature = {"type": "Feature", "properties": {"BU_CODE": "BU00340101"},
+               "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8"
+    )
+    with caplog.at_level("WARNING", logger="almere_gis"):
+        buurten = load_buurten(path)
+    assert buurten.crs == CRS_RD
+    assert buurten.total_bounds.tolist() == [150000, 480000, 150100, 480100]
+    assert caplog.messages == [
+        f"{path}: says WGS 84 (as every GeoJSON without a crs member) but its coordinates"
+        " (x 150000-150100, y 480000-480100) are RD New metres: read as EPSG:28992"
+    ]
+
+
+def _overlapping(tmp_path, shift: float):
+    gdf = _buurten(["BU00340101", "BU00340102", "BU00340103"])
+    gdf.loc[1, "geometry"] = box(150100 - shift, 480000, 150200, 480100)
+    path = tmp_path / f"overlap{shift}.gpkg"
+    gdf.to_file(path)
+    return path
+
+
+def test_overlapping_buurten_are_noted(tmp_path, caplog):
+    path = _overlapping(tmp_path, 0.5)  # 0.5 m x 100 m = 50 m2, 0.5 % of a buurt
+    with caplog.at_level("WARNING", logger="almere_gis"):
+        buurten = load_buurten(path)
+    overlaps = buurten.attrs["overlaps"]
+    assert overlaps[["code_a", "code_b"]].values.tolist() == [["BU00340101", "BU00340102"]]
+    assert overlaps["overlap_m2"].round(6).tolist() == [50.0]
+    assert caplog.messages == [
+        f"{path}: 1 pair(s) of areas overlap, 50 m2 in all (largest: BU00340101 and"
+        " BU00340102 overlap by 50 m2); a business there is assigned to one of them"
+    ]
+
+
+def test_overlapping_buurten_above_the_tolerance(tmp_path):
+    path = _overlapping(tmp_path, 30)  # 3,000 m2: 30 % of a buurt
+    assert _message(path, load_buurten) == (
+        f"{path}: 1 pair(s) of areas overlap; BU00340101 and BU00340102 by 3000 m2 (30% of"
+        " the smaller). Fix: give one layer of one CBS release: areas must not overlap (up"
+        " to 1% of an area is accepted with a note)"
+    )
+
+
+def test_a_job_count_above_10000_is_flagged(tmp_path, caplog):
+    path = _write(tmp_path, {3: {"wp_voltijd": "25000"}})
+    assert _report_lines(path) == [
+        f"{path}: row 3, column 'wp_voltijd/wp_deeltijd': implausible job count 25000 (more"
+        " than 10,000 at one establishment): kept as given"
+    ]
+    with caplog.at_level("WARNING", logger="almere_gis"):
+        businesses, rejects = load_businesses(path)
+    assert rejects.empty and businesses["jobs"].tolist() == [1, 1, 25000, 1]
+    assert caplog.messages[0] == (
+        f"{path}: 1 establishment(s) with more than 10,000 werkzame personen (row 3): kept as"
+        " given; check the register (a whole company's jobs at one address, or a typing error)"
+    )
+
+
+def test_a_point_geojson_in_rd_without_crs_member(tmp_path, caplog):
+    path = tmp_path / "punten.geojson"
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [150000, 480000]},
+               "properties": {"vestigingsnummer": "1", "sbi": "4711", "wp_voltijd": 1}}  # fmt: skip
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8"
+    )
+    with caplog.at_level("WARNING", logger="almere_gis"):
+        businesses, rejects = load_businesses(path)
+    assert rejects.empty
+    assert businesses.geometry.x.tolist() == [150000] and businesses.geometry.y.tolist() == [480000]
+    assert caplog.messages[0] == (
+        f"{path}: says WGS 84 (as every GeoJSON without a crs member) but its coordinates"
+        " (x 150000-150000, y 480000-480000) are RD New metres: read as EPSG:28992"
+    )

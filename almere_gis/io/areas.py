@@ -4,9 +4,10 @@ reported, never dropped."""
 
 from __future__ import annotations
 
-__all__ = ["WIJK_COLUMNS", "load_buurten", "load_wijken", "wijken_from_buurten"]
+__all__ = ["WIJK_COLUMNS", "check_overlaps", "load_buurten", "load_wijken", "wijken_from_buurten"]
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,15 +15,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import InputError
+from .._errors import CRSError, InputError
 from .._schema import AREA_COLUMNS
-from .crs import to_rd
+from .crs import rd_by_range, to_rd
 from .read import read_table
 from .validate import check_areas, detect_area_schema
 
 log = logging.getLogger("almere_gis")
 
 WIJK_COLUMNS = [c for c in AREA_COLUMNS if not c.startswith("buurt_")]
+# Column names a CSV of areas may hold its polygons in, as WKT (QGIS writes "WKT").
+_WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "wkt_geom")
+# Overlaps between areas: smaller than this (m2) is drawing noise and ignored; more than
+# this share of the smaller area ends the run (two releases or a layer twice in one file).
+OVERLAP_NOISE_M2 = 1.0
+OVERLAP_ERROR_SHARE = 0.01
 # Counts and areas add up from buurten to wijken.
 _SUMMED = (
     "inhabitants",
@@ -67,28 +74,113 @@ def _repair(gdf: gpd.GeoDataFrame, code_col: str, path: object) -> tuple[gpd.Geo
     return gdf, codes
 
 
-def _load_areas(
-    path: str | Path, table: pd.DataFrame, *, crs: str | None, level: str
-) -> gpd.GeoDataFrame:
-    if not isinstance(table, gpd.GeoDataFrame):
+def _from_wkt(path: str | Path, table: pd.DataFrame, crs: str | None) -> gpd.GeoDataFrame:
+    """A table with a WKT column (a CSV of areas) as a GeoDataFrame in the given CRS."""
+    by_lower = {str(c).lower(): str(c) for c in table.columns}
+    column = next((by_lower[c] for c in _WKT_COLUMNS if c in by_lower), None)
+    if column is None:
         raise InputError(
             path,
-            "the file has no geometry",
+            "the file has no geometry (no WKT column such as 'WKT' or 'geometry')",
             "give the CBS Wijk- en Buurtkaart as Shapefile, GeoPackage or GeoJSON",
         )
-    areas, schema = check_areas(table, path=path, level=level)
+    text = table[column].astype("string")
+    geometry = shapely.from_wkt(text.fillna("").to_numpy(dtype=object), on_invalid="ignore")
+    bad = text.notna().to_numpy() & shapely.is_missing(geometry)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) + 1
+        raise InputError(
+            path,
+            f"row {row}: column '{column}' is not WKT ({str(text.iloc[row - 1])[:40]!r})",
+            "write the polygons as WKT (e.g. 'POLYGON ((...))'), or use a GeoPackage",
+        )
+    if crs is None:
+        raise CRSError(
+            path,
+            f"a CSV file with WKT polygons (column '{column}') carries no CRS",
+            "set [paths] areas_crs = 'EPSG:28992' (or the EPSG code of its coordinates)",
+        )
+    return gpd.GeoDataFrame(table.drop(columns=column), geometry=geometry, crs=crs)
+
+
+def _load_areas(
+    path: str | Path,
+    table: pd.DataFrame,
+    *,
+    crs: str | None,
+    level: str,
+    extra: Sequence[str] = (),
+) -> gpd.GeoDataFrame:
+    if not isinstance(table, gpd.GeoDataFrame):
+        table = _from_wkt(path, table, crs)
+    areas, schema = check_areas(table, path=path, level=level, extra=extra)
     log.info("%s: %d %sen, %s CBS schema", path, len(areas), level, schema)
-    areas = to_rd(areas, path, crs)
+    areas = to_rd(rd_by_range(areas, path, crs), path, crs)
     areas, repaired = _repair(areas, f"{level}_code", path)
     areas = areas.reset_index(drop=True)
+    areas.attrs["overlaps"] = check_overlaps(areas, f"{level}_code", path)
     areas.attrs["repaired"] = repaired
     areas.attrs["schema"] = schema
     areas.attrs["source"] = str(path)
     return areas
 
 
+def check_overlaps(areas: gpd.GeoDataFrame, code_col: str, path: object) -> pd.DataFrame:
+    """Pairs of areas that overlap, with the overlap area; an error when one is too large.
+
+    Overlaps below ``OVERLAP_NOISE_M2`` are drawing noise and left out. Up to
+    ``OVERLAP_ERROR_SHARE`` of the smaller area, an overlap is reported (logged, and noted in
+    the run summary): a business point in it is assigned to one of the two. Above it, the
+    file is refused: it most likely holds two releases, or a layer twice.
+
+    Returns
+    -------
+    DataFrame
+        ``code_a``, ``code_b``, ``overlap_m2``, ``share`` (of the smaller area), largest first.
+    """
+    geom = areas.geometry.to_numpy()
+    left, right = shapely.STRtree(geom).query(geom, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    overlap = shapely.area(shapely.intersection(geom[left], geom[right]))
+    smaller = np.minimum(shapely.area(geom[left]), shapely.area(geom[right]))
+    share = overlap / np.where(smaller > 0, smaller, np.nan)
+    codes = areas[code_col].to_numpy()
+    found = pd.DataFrame(
+        {"code_a": codes[left], "code_b": codes[right], "overlap_m2": overlap, "share": share}
+    )
+    found = found[found["overlap_m2"] >= OVERLAP_NOISE_M2]
+    found = found.sort_values("overlap_m2", ascending=False, ignore_index=True)
+    if found.empty:
+        return found
+    top = found.iloc[0]
+    pair = f"{top['code_a']} and {top['code_b']} overlap by {_area_text(top['overlap_m2'])}"
+    if (found["share"] > OVERLAP_ERROR_SHARE).any():
+        worst = found.loc[found["share"].idxmax()]
+        raise InputError(
+            path,
+            f"{len(found)} pair(s) of areas overlap; {worst['code_a']} and {worst['code_b']} "
+            f"by {_area_text(worst['overlap_m2'])} ({worst['share']:.0%} of the smaller)",
+            "give one layer of one CBS release: areas must not overlap "
+            f"(up to {OVERLAP_ERROR_SHARE:.0%} of an area is accepted with a note)",
+        )
+    log.warning(
+        "%s: %d pair(s) of areas overlap, %s in all (largest: %s); a business there is "
+        "assigned to one of them", path, len(found), _area_text(found["overlap_m2"].sum()), pair,
+    )  # fmt: skip
+    return found
+
+
+def _area_text(m2: float) -> str:
+    return f"{m2 / 1e4:.1f} ha" if m2 >= 1e4 else f"{m2:.0f} m2"
+
+
 def load_buurten(
-    path: str | Path, *, layer: str | None = None, crs: str | None = None
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    extra: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     """Load CBS buurten (Wijk- en Buurtkaart), old or new schema, into the internal schema.
 
@@ -101,6 +193,9 @@ def load_buurten(
     crs : str, optional
         CRS to assume when the file carries none (e.g. ``"EPSG:28992"``). A file with its own
         CRS keeps it.
+    extra : sequence of str
+        Figures for the typology to add where the file has them (keys of
+        :data:`almere_gis.io.validate.AREA_TYPOLOGY_COLUMNS`); default none.
 
     Returns
     -------
@@ -122,7 +217,8 @@ def load_buurten(
     The ``area_*_ha`` columns are CBS's published hectares (whole numbers). The polygons
     cover land and water, so their area matches ``area_total_ha``, not ``area_land_ha``.
     """
-    return _load_areas(path, read_table(path, layer=layer), crs=crs, level="buurt")
+    table = read_table(path, layer=layer)
+    return _load_areas(path, table, crs=crs, level="buurt", extra=extra)
 
 
 def load_wijken(

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._errors import AccountingError, InputError, ValidationReport
 from .._schema import BUSINESS_COLUMNS, CRS_RD
+from .crs import rd_by_range
 from .read import read_table
 from .validate import BUSINESS_PRESETS, check_businesses
 
@@ -45,6 +46,8 @@ def _check(
     layer: str | None,
 ):
     table = read_table(path, layer=layer)
+    if isinstance(table, gpd.GeoDataFrame):
+        table = rd_by_range(table, path, None if crs == "auto" else crs)
     return check_businesses(
         table,
         path=path,

@@ -68,10 +68,6 @@ _PAGE_SIZE = 1000  # PDOK's maximum ``limit``
 _MAX_PAGES = 10_000  # a guard against a server that keeps sending ``next`` links
 _MAX_BACKOFF_S = 60.0
 _RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
-_OFFLINE_FIX = (
-    "check the internet connection or download the Wijk- en Buurtkaart by hand and set "
-    "[paths] buurten"
-)
 _GEMEENTE_RE = re.compile(r"^(?:GM)?(\d{1,4})$", re.IGNORECASE)
 # Property names that carry the gemeente code, in the new and the old CBS schema, and the area
 # codes whose characters 2..5 are the gemeente digits (BU00340101, WK003401).
@@ -250,6 +246,10 @@ class _Client:
     retries: int
     backoff_s: float
     sleep: Callable[[float], None] = time.sleep
+    service: str = "PDOK"
+    """Who answers, for messages."""
+    by_hand: str = "download the Wijk- en Buurtkaart by hand and set [paths] buurten"
+    """The way round a failing service, for messages."""
     headers: Mapping[str, str] = field(
         default_factory=lambda: {
             "Accept": "application/geo+json, application/json;q=0.9",
@@ -281,7 +281,7 @@ class _Client:
                 detail = _problem_detail(exc)
                 if exc.code not in _RETRY_STATUS:
                     raise FetchError(
-                        f"PDOK answered HTTP {exc.code} {exc.reason} for {url}"
+                        f"{self.service} answered HTTP {exc.code} {exc.reason} for {url}"
                         + (f": {detail}" if detail else ""),
                         url=url,
                         status=exc.code,
@@ -305,21 +305,21 @@ class _Client:
 
         host = urllib.parse.urlsplit(url).netloc or url
         if kind == "unreachable":
-            message = f"cannot reach {host}: {failure}. Fix: {_OFFLINE_FIX}"
+            fix = f"check the internet connection or {self.by_hand}"
+            message = f"cannot reach {host}: {failure}. Fix: {fix}"
             raise FetchError(message, url=url)
         tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
         if kind == "status":
             raise FetchError(
-                f"PDOK kept failing for {url}: {failure} after {tries}. Fix: the service has a "
-                f"problem; try again later, or download the Wijk- en Buurtkaart by hand and set "
-                f"[paths] buurten",
+                f"{self.service} kept failing for {url}: {failure} after {tries}. Fix: the "
+                f"service has a problem; try again later, or {self.by_hand}",
                 url=url,
                 status=last_status,
             )
         raise FetchError(
-            f"PDOK sent a truncated or invalid response for {url}: {failure}, after {tries}. "
-            f"Fix: try again later (a proxy may cut off large responses), or download the "
-            f"Wijk- en Buurtkaart by hand and set [paths] buurten",
+            f"{self.service} sent a truncated or invalid response for {url}: {failure}, after "
+            f"{tries}. Fix: try again later (a proxy may cut off large responses), or "
+            f"{self.by_hand}",
             url=url,
         )
 

@@ -28,6 +28,7 @@ __all__ = [
     "read_kerncijfers",
 ]
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ import pandas as pd
 
 from .._errors import InputError, SchemaError
 from .read import read_table
+
+log = logging.getLogger("almere_gis")
 
 TOTAL_STEM = "BedrijfsvestigingenTotaal"
 KERNCIJFERS_SECTORS: dict[str, str] = {
@@ -138,7 +141,10 @@ def _codes_and_levels(
         level = _cleaned(raw[level_cols[0]]).str.lower().map(_LEVELS)
     else:
         level = codes.str[:2].map(_PREFIX_LEVEL)
-    bad = codes.isna() | level.isna() | ~codes.str[:2].isin(list(_PREFIX_LEVEL)).fillna(False)
+    country = codes.str.startswith("NL").fillna(False)  # the Netherlands as a whole: left out
+    level = level.mask(country, "land")
+    known = codes.str[:2].isin(list(_PREFIX_LEVEL)).fillna(False)
+    bad = (codes.isna() | level.isna() | ~known) & ~country
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise SchemaError(
@@ -210,7 +216,7 @@ def kerncijfers_frame(
         )
     frame = _codes_and_levels(raw, by_stem, source)
     frame.insert(2, "peildatum", _peildatum(raw, source))
-    frame = frame[_selected(frame, gemeente, years)]
+    frame = frame[_selected(frame, gemeente, years) & (frame["level"] != "land")]
     sub = raw.loc[frame.index]
     for key, stem in wanted.items():
         cols = by_stem.get(stem)
@@ -337,8 +343,14 @@ def join_kerncijfers(
     table = rows.set_index("code")[list(names)].rename(columns=names)
     codes = polygons[code_column].astype(str)
     joined = polygons.join(table, on=code_column)
+    lone = sorted(set(table.index) - set(codes))
+    if lone:
+        log.warning(
+            "Kerncijfers %s: %d %s code(s) without a polygon: %s%s", f"{day:%d-%m-%Y}",
+            len(lone), level, ", ".join(lone[:10]), " ..." if len(lone) > 10 else "",
+        )  # fmt: skip
     return KerncijfersJoin(
         areas=joined,
-        without_polygon=tuple(sorted(set(table.index) - set(codes))),
+        without_polygon=tuple(lone),
         without_figures=tuple(sorted(set(codes) - set(table.index))),
     )

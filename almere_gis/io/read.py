@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from .._errors import InputError
+from .._errors import FileFormatError, InputError
 
 log = logging.getLogger("almere_gis")
 
@@ -52,6 +52,8 @@ def read_table(path: str | Path, *, layer: str | None = None) -> pd.DataFrame:
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(path, "the file is empty (0 bytes)", "export the data again")
     suffix = path.suffix.lower()
+    if suffix in _CSV_SUFFIXES | _TEXT_VECTOR_SUFFIXES and path.is_file():
+        _refuse_other_format(path, suffix)
     if suffix in _CSV_SUFFIXES:
         return _read_csv(path)
     if suffix in _PARQUET_SUFFIXES:
@@ -65,6 +67,55 @@ def read_table(path: str | Path, *, layer: str | None = None) -> pd.DataFrame:
     )
 
 
+_TEXT_VECTOR_SUFFIXES = {".geojson", ".json"}
+# What a file really is, by its first bytes: (signature, name, fix).
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive", "unpack it and give the file inside"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel workbook (XLS)", "save it as CSV UTF-8"),
+    (b"SQLite format 3\x00", "a GeoPackage (SQLite database)", "rename it to .gpkg"),
+    (b"PAR1", "a Parquet file", "rename it to .parquet"),
+    (b"%PDF", "a PDF document", "export the data itself as CSV"),
+    (b"\x1f\x8b", "a gzip-compressed file", "unpack it (gunzip) first"),
+)
+
+
+def _refuse_other_format(path: Path, suffix: str) -> None:
+    """Name an HTML page, a workbook or a binary file saved under a text file's name."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    kind = f"a {suffix.lstrip('.').upper()} file"
+    for signature, name, fix in _SIGNATURES:
+        if head.startswith(signature):
+            if signature.startswith(b"PK") and b"xl/" in _zip_names(path):
+                name, fix = "an Excel workbook (XLSX)", "save it as CSV UTF-8 (or export CSV)"
+            raise FileFormatError(path, f"is {name}, not {kind}", fix)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or (
+        text.startswith(b"<") and b"<html" in text
+    ):
+        raise FileFormatError(
+            path,
+            f"is an HTML page (a web page, an error or login page), not {kind}",
+            "download the file itself again (not the page that links to it)",
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return  # UTF-16 text, with its byte-order mark
+    if b"\x00" in head:
+        raise FileFormatError(
+            path, f"is a binary file, not {kind}", "give the data as text (CSV UTF-8)"
+        )
+
+
+def _zip_names(path: Path) -> bytes:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "\n".join(archive.namelist()).encode()
+    except (zipfile.BadZipFile, OSError):
+        return b""
+
+
 def _sniff_delimiter(head: str) -> str:
     line = next((ln for ln in head.splitlines() if ln.strip()), "")
     counts = {sep: line.count(sep) for sep in (";", ",", "\t", "|")}
@@ -75,7 +126,10 @@ def _sniff_delimiter(head: str) -> str:
 def _read_csv(path: Path) -> pd.DataFrame:
     with path.open("rb") as fh:
         head_bytes = fh.read(65536)
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    encodings = ("utf-16",) if head_bytes.startswith((b"\xff\xfe", b"\xfe\xff")) else (
+        "utf-8-sig", "cp1252", "latin-1",
+    )  # fmt: skip
+    for encoding in encodings:
         try:
             head = head_bytes.decode(encoding)
         except UnicodeDecodeError:

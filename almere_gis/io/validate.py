@@ -20,6 +20,7 @@ __all__ = [
     "SBI_DIVISIONS",
     "SENTINEL_MAX",
     "AREA_SCHEMAS",
+    "MAX_JOBS_PER_ESTABLISHMENT",
     "BusinessCheck",
     "check_areas",
     "detect_area_schema",
@@ -33,7 +34,7 @@ __all__ = [
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -717,6 +718,21 @@ def check_businesses(
         "/".join(job_cols),
         "missing jobs (werkzame personen)",
     )
+    huge = (jobs > MAX_JOBS_PER_ESTABLISHMENT).fillna(False).to_numpy(dtype=bool)
+    problems.add(
+        huge,
+        "/".join(job_cols),
+        "implausible job count ",
+        _Number(jobs.to_numpy()),
+        f" (more than {MAX_JOBS_PER_ESTABLISHMENT:,} at one establishment): kept as given",
+        rejects=False,
+    )
+    if huge.any():
+        notes.append(
+            f"{int(huge.sum())} establishment(s) with more than {MAX_JOBS_PER_ESTABLISHMENT:,} "
+            f"werkzame personen ({rows_text(rows[huge])}): kept as given; check the register "
+            "(a whole company's jobs at one address, or a typing error)"
+        )
     # ---- coordinates -------------------------------------------------------------------
     x_rd, y_rd = _check_coordinates(
         problems,
@@ -814,6 +830,18 @@ def check_businesses(
         coordinate_source=source,
         notes=notes,
     )
+
+
+# More werkzame personen than this at one establishment is implausible for one register row
+# (more often a whole company's jobs, or a typing error): kept, but listed and noted.
+MAX_JOBS_PER_ESTABLISHMENT = 10_000
+
+
+def _rd_like(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pairs inside the RD New extent of the Netherlands (metres, far beyond any degree)."""
+    xmin, ymin, xmax, ymax = RD_EXTENT
+    with np.errstate(invalid="ignore"):
+        return (x >= max(xmin, 1000.0)) & (x <= xmax) & (y >= ymin) & (y <= ymax)
 
 
 def _check_coordinates(
@@ -949,6 +977,11 @@ def _check_coordinates(
             hint[degrees] = (
                 "; they look like longitude/latitude: map them as lon/lat or set crs = 'EPSG:4326'"
             )
+        elif a_col != b_col:
+            hint[_rd_like(a, b) | _rd_like(b, a)] = (
+                f"; these are RD New metres, not degrees, in the columns '{a_col}'/'{b_col}':"
+                " map them as x/y or set crs = 'EPSG:28992'"
+            )
         problems.add(
             outside,
             f"{a_col}/{b_col}" if a_col != b_col else a_col,
@@ -1030,8 +1063,41 @@ def detect_area_schema(columns: pd.Index | list[str]) -> tuple[str | None, str |
     return None, None
 
 
+# Figures only the typology reads (pipeline.inputs drops them after it): source names in
+# both CBS schemas, matched case-insensitively.
+AREA_TYPOLOGY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "address_density": ("OAD", "omgevingsadressendichtheid"),
+    "urbanity": ("STED", "stedelijkheid", "mate_van_stedelijkheid"),
+    "water": ("WATER",),
+}
+
+
+def _typology_columns(
+    table: pd.DataFrame, by_lower: Mapping[str, str], extra: Sequence[str]
+) -> dict[str, pd.Series]:
+    """The typology's figures the file has: address density, urbanity class (float), water."""
+    out: dict[str, pd.Series] = {}
+    for key in extra:
+        col = next(
+            (by_lower[c.lower()] for c in AREA_TYPOLOGY_COLUMNS[key] if c.lower() in by_lower), None
+        )
+        if col is None:
+            continue
+        if key == "water":
+            flag = to_text(table[col]).str.strip().str.upper()
+            out[key] = flag.map({"JA": True, "NEE": False}).astype("boolean")
+        else:
+            numbers, _ = to_number(table[col])
+            out[key] = numbers.where(numbers > SENTINEL_MAX)
+    return out
+
+
 def check_areas(
-    table: gpd.GeoDataFrame, *, path: object = "<layer>", level: str = "buurt"
+    table: gpd.GeoDataFrame,
+    *,
+    path: object = "<layer>",
+    level: str = "buurt",
+    extra: Sequence[str] = (),
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Validate a CBS area layer and map it to the internal area columns.
 
@@ -1042,6 +1108,9 @@ def check_areas(
     level : {"buurt", "wijk"}
         The level the caller needs; a finer file is accepted for ``"wijk"`` only by
         :func:`almere_gis.load.load_wijken`, which dissolves it.
+    extra : sequence of str
+        Keys of :data:`AREA_TYPOLOGY_COLUMNS` to add after the internal columns where the
+        file has them (``address_density``, ``urbanity``: float; ``water``: boolean).
 
     Returns
     -------
@@ -1145,6 +1214,8 @@ def check_areas(
     for key in AREA_TEXT:
         if key in frame:
             frame[key] = frame[key].astype("str")
+    for key, values in _typology_columns(table, by_lower, extra).items():
+        frame[key] = values.to_numpy()
 
     geom = table.geometry.to_numpy()
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)

@@ -103,7 +103,9 @@ def _typology(result: RunResult, lang: str) -> list[RenderableType]:
     by_type = by_type[by_type > 0]
     parts = [f"{_area_type(str(t), lang)} {_n(v, lang)}" for t, v in by_type.items()]
     lines: list[RenderableType] = [_line(f"{text('summary.typology', lang)} {', '.join(parts)}")]
-    for _, row in report.loc[report["rule"].astype(str).str.len() > 0].iterrows():
+    named = report["rule"].astype(str).str.len() > 0
+    unused = named & (report["n_areas"] == 0)  # one line for the rules that typed no buurt
+    for _, row in report.loc[named & ~unused].iterrows():
         rule = text(
             "summary.typology_rule",
             lang,
@@ -113,6 +115,13 @@ def _typology(result: RunResult, lang: str) -> list[RenderableType]:
         )
         missing = str(row.get("missing_data", "") or "")
         lines.append(_line(f"  {rule}" + (f" ({missing})" if missing else ""), "dim"))
+    if unused.any():
+        numbers = report.loc[unused, "rule"].astype(str).str.split(".").str[0]
+        gaps = report.loc[unused].get("missing_columns", pd.Series(dtype=str)).fillna("")
+        columns = dict.fromkeys(c for g in gaps.astype(str) for c in g.split(", ") if c)
+        lacking = text("inputs.typology.missing", lang, columns=", ".join(columns))
+        line = text("inputs.typology.unused", lang, rules=", ".join(numbers))
+        lines.append(_line(f"  {line}" + (f" ({lacking})" if columns else ""), "dim"))
     return lines
 
 

@@ -19,12 +19,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ..analysis.typology import area_typology
+from ..analysis.typology import area_typology, typology_report, typology_warning
 from ..io.areas import load_buurten, load_wijken, wijken_from_buurten
 from ..io.businesses import load_businesses
 from ..io.candidates import load_candidates, load_stations
+from ..io.validate import AREA_TYPOLOGY_COLUMNS
 from ..settings import Settings
 from ..texts import text
+from ..texts.format import number
 from .checks import check_grid_memory, check_paths, check_usable
 from .results import Inputs
 from .steps import LATER_STEPS
@@ -58,7 +60,10 @@ def read_inputs(
     check_paths(settings, out_dir or settings.paths.out_dir)
     p = settings.paths
     lang = settings.map.language
-    buurten = load_buurten(p.buurten, layer=p.buurten_layer or None, crs=p.areas_crs or None)
+    extra = tuple(AREA_TYPOLOGY_COLUMNS)  # read for the typology only, dropped after it
+    buurten = load_buurten(
+        p.buurten, layer=p.buurten_layer or None, crs=p.areas_crs or None, extra=extra
+    )
     check_grid_memory(settings, _bounds(buurten), wanted=wanted)
     if p.wijken is not None:
         wijken = load_wijken(p.wijken, layer=p.wijken_layer or None, crs=p.areas_crs or None)
@@ -68,8 +73,10 @@ def read_inputs(
     notes: list[str] = []
     if facts["repaired"]:
         notes.append(text("run.note.repaired", lang, codes=", ".join(facts["repaired"])))
+    notes.extend(_overlap_note(facts["overlaps"], lang))
     buurten = buurten.assign(area_type=area_typology(buurten, settings.typology))
     typology, warning = _typology(buurten, settings)
+    buurten = buurten.drop(columns=[c for c in extra if c in buurten])
     if warning:
         notes.append(warning)
 
@@ -115,7 +122,28 @@ def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
 # -- what the loaders report; the one place that reads their DataFrame.attrs ------------------
 # (the loaders are moving to returning these as values; only these two functions change then)
 def _area_facts(buurten: gpd.GeoDataFrame) -> dict[str, Any]:
-    return {"repaired": [str(c) for c in buurten.attrs.get("repaired", [])]}
+    return {
+        "repaired": [str(c) for c in buurten.attrs.get("repaired", [])],
+        "overlaps": buurten.attrs.get("overlaps"),
+    }
+
+
+def _overlap_note(overlaps: pd.DataFrame | None, lang: str) -> list[str]:
+    """The overlapping buurten (small enough to be accepted), as one note."""
+    if overlaps is None or overlaps.empty:
+        return []
+    top = overlaps.iloc[0]
+    return [
+        text(
+            "inputs.note.overlap",
+            lang,
+            n=len(overlaps),
+            area=number(float(overlaps["overlap_m2"].sum()), 0, lang),
+            a=top["code_a"],
+            b=top["code_b"],
+            largest=number(float(top["overlap_m2"]), 0, lang),
+        )
+    ]
 
 
 def _business_facts(businesses: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -132,23 +160,9 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _typology(buurten: gpd.GeoDataFrame, settings: Settings) -> tuple[pd.DataFrame, str | None]:
     """How many buurten each typology rule classified, and a warning when one type has them all.
 
-    The report has ``rule``, ``type`` and ``n_areas`` (and ``missing_data`` where the typology
-    module says what data a rule lacked).
+    The report has ``rule``, ``type``, ``n_areas`` and ``missing_data`` (what data a rule
+    lacked).
     """
     lang = settings.map.language
-    try:
-        from ..analysis.typology import (  # type: ignore[attr-defined]
-            typology_report,
-            typology_warning,
-        )
-    except ImportError:  # until analysis.typology has its report: the count per type
-        counts = buurten["area_type"].astype("string").value_counts(sort=False)
-        report = pd.DataFrame(
-            {"rule": "", "type": counts.index.astype(str), "n_areas": counts.to_numpy(int)}
-        )
-        only = len(counts) == 1 and len(buurten) > 1
-        kind = text(f"summary.area_type.{counts.index[0]}", lang)
-        warning = text("run.note.one_type", lang, n=len(buurten), type=kind)
-        return report, warning if only else None
     report = typology_report(buurten, settings.typology, lang)
     return report, typology_warning(report, lang)
