@@ -268,3 +268,74 @@ def test_a_planted_classified_small_hexagon_is_found(demo: ag.RunResult, copy: P
     table.loc[0, "gi_class"] = "hot_99"
     table.to_csv(path, index=False, encoding="utf-8-sig")
     _only(scan_run(demo, copy), "classified", "search_zones.csv")
+
+
+# -- the two folders and the public tables (README "Privacy") -----------------------------------
+
+
+def test_two_folders_with_their_read_me(demo: ag.RunResult) -> None:
+    import pyogrio
+
+    public, intern = demo.out_dir / "publicatie", demo.out_dir / "intern"
+    names = {p.name for p in public.iterdir()}
+    assert {"kaart.html", "tabellen.xlsx", "samenvatting.pdf", "almere_gis.gpkg"} <= names
+    assert {"almere_gis.qgs", "buurten_indicatoren.csv", "kde_home_based_count.tif"} <= names
+    readme = (public / "LEESMIJ.txt").read_text(encoding="utf-8")
+    assert '"< 5"' in readme and "PUBLICATIE" in readme
+    assert "VERTROUWELIJK" in (intern / "LEESMIJ.txt").read_text(encoding="utf-8")
+    # The points and the business ids are in intern/ only.
+    point_layers = {
+        name
+        for folder in (public, intern)
+        for gpkg in folder.glob("*.gpkg")
+        for name, kind in pyogrio.list_layers(gpkg)
+        if kind == "Point"
+    }
+    layers = {n for n, _ in pyogrio.list_layers(next(intern.glob("*.gpkg")))}
+    assert "vestigingen_vertrouwelijk" in layers and "vestigingen_vertrouwelijk" in point_layers
+    assert not {n for n, _ in pyogrio.list_layers(public / "almere_gis.gpkg")} & {
+        "vestigingen_vertrouwelijk",
+        "verantwoording",
+    }
+    accounting = pd.read_csv(intern / "verantwoording.csv", encoding="utf-8-sig", dtype=str)
+    assert "business_id" in accounting.columns
+    assert not list(public.glob("verantwoording*"))
+
+
+def test_hidden_cells_read_the_one_mark(demo: ag.RunResult) -> None:
+    pub = demo.publication
+    table = pd.read_csv(
+        demo.out_dir / "publicatie" / "buurten_indicatoren.csv", encoding="utf-8-sig", dtype=str
+    )
+    hidden = pub.buurten.hidden
+    assert hidden["n_home_based"].any()
+    for column in ("n_home_based", "jobs_home_based", "share_n_home_based", "gi_z"):
+        marked = (table[column] == "< 5").to_numpy()
+        np.testing.assert_array_equal(marked, hidden[column].to_numpy(), err_msg=column)
+    html = (demo.out_dir / "publicatie" / "kaart.html").read_text(encoding="utf-8")
+    assert "&lt; 5" in html
+
+
+def test_no_hidden_buurt_or_wijk_can_be_recovered(demo: ag.RunResult) -> None:
+    n = demo.settings.privacy.min_count
+    pub, analysis = demo.publication, demo.analysis
+    levels = [
+        (pub.buurten, analysis.buurten, analysis.buurten["wijk_code"], pub.wijken, "wijk_code"),
+        (pub.wijken, analysis.wijken, pd.Series("city", index=analysis.wijken.index), None, ""),
+    ]
+    checked = 0
+    for public, raw, parent, parents, key in levels:
+        for column in [c for c in raw.columns if str(c).startswith("n_") and "_per_" not in str(c)]:
+            hidden = public.is_hidden(column).to_numpy(dtype=bool)
+            values = raw[column].to_numpy(dtype=float)
+            for code in pd.unique(parent):
+                rows = (parent == code).to_numpy()
+                if parents is not None:
+                    at = (parents.data[key] == code).to_numpy()
+                    if parents.is_hidden(column).to_numpy(dtype=bool)[at].all():
+                        continue  # the wijk's own total is hidden: nothing to subtract from
+                held = values[rows & hidden].sum()
+                assert (rows & hidden).sum() != 1, (column, code)
+                assert not 0 < held < n, (column, code, held)
+                checked += int((rows & hidden).any())
+    assert checked > 0
