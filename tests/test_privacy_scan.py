@@ -339,3 +339,12 @@ def test_no_hidden_buurt_or_wijk_can_be_recovered(demo: ag.RunResult) -> None:
                 assert not 0 < held < n, (column, code, held)
                 checked += int((rows & hidden).any())
     assert checked > 0
+    # Nor a hidden sector of a buurt whose number of establishments is shown.
+    sectors = [f"n_{g.key}" for g in demo.settings.classification.sector_groups] + ["n_overig"]
+    for public, raw in ((pub.buurten, analysis.buurten), (pub.wijken, analysis.wijken)):
+        h = np.column_stack([public.is_hidden(c).to_numpy(dtype=bool) for c in sectors])
+        v = raw[sectors].to_numpy(dtype=float)
+        shown = ~public.is_hidden("n_establishments").to_numpy(dtype=bool)
+        held = np.where(h, v, 0.0).sum(axis=1)
+        assert not (shown & (h.sum(axis=1) == 1)).any()
+        assert not (shown & (held > 0) & (held < n)).any()
