@@ -19,6 +19,7 @@ from almere_gis.analysis.privacy import (
     public_candidates,
     public_city,
     public_zones,
+    row_secondary_hide,
     secondary_hide,
     small_bases,
 )
@@ -218,3 +219,23 @@ def test_min_count_below_five_only_with_the_acknowledgement(tmp_path: Path) -> N
     cfg = tmp_path / "s.toml"
     cfg.write_text("[privacy]\nmin_count = 3\nallow_below_cbs_rule = true\n", encoding="utf-8")
     assert ag.load_settings(cfg).privacy.min_count == 3
+
+
+def test_row_secondary_suppression_across_the_sectors() -> None:
+    frame = pd.DataFrame(
+        {
+            "n_establishments": [30, 30, 3],
+            "n_a": [20, 10, 1],
+            "n_b": [8, 10, 1],
+            "n_c": [2, 10, 1],
+        }
+    )
+    primary = small_bases(frame, 5, None)
+    out = row_secondary_hide(
+        frame, primary, parts=["n_a", "n_b", "n_c"], total="n_establishments", min_count=5
+    )
+    # Row 0: n_c (2) alone would be 30 - 20 - 8: the smaller visible sector (8) goes too.
+    assert [bool(out[c][0]) for c in ("n_a", "n_b", "n_c")] == [False, True, True]
+    # Row 1: nothing hidden; row 2: the total itself is hidden, nothing to subtract from.
+    assert not any(out[c][1] for c in ("n_a", "n_b", "n_c"))
+    assert all(out[c][2] for c in ("n_establishments", "n_a", "n_b", "n_c"))

@@ -202,8 +202,9 @@ def test_high_threshold_classes_the_few_buurten_left(
         base = suppressed.analysis.buurten["n_small_scale"]
         shown = suppressed.publication.buurten.data[INDICATOR].dropna()
     else:  # the internal style classes every buurt that is not suppressed itself
-        base = suppressed.analysis.buurten["n_establishments"]
-        shown = suppressed.analysis.buurten.loc[~suppressed.analysis.buurten["suppressed"], INDICATOR]
+        buurten = suppressed.analysis.buurten
+        base = buurten["n_establishments"]
+        shown = buurten.loc[~buurten["suppressed"], INDICATOR]
     assert list(shown.index) == list(base.index[base >= 1000])
     assert len(shown) == (1 if part == "public" else 2)
     prefix = "" if part == "public" else "intern:"

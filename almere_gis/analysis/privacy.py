@@ -31,7 +31,10 @@ that hold between 1 and ``min_count - 1`` establishments together, the visible c
 smallest value is hidden too. Each round is one vectorised pass over all parents; there are at
 most as many rounds as the largest parent has children. The measures resting on a base follow
 it. Wijken are settled first (against the city), then buurten (against the wijken as they are
-published).
+published). The same ledger runs across a row (:func:`row_secondary_hide`): the sector counts of
+an area add up to its number of establishments, so a single hidden sector of an area whose total
+is shown would be its total minus the other sectors; the smallest visible sector is hidden too.
+Both passes are repeated until nothing changes.
 
 **Candidate sites.** The counts and jobs within walking and cycling distance, the demand
 criteria built on them (raw, normalised, contribution) and the sector mix are hidden where the
@@ -52,6 +55,7 @@ __all__ = [
     "public_city",
     "public_table",
     "public_zones",
+    "row_secondary_hide",
     "secondary_hide",
     "small_bases",
 ]
@@ -326,6 +330,41 @@ def secondary_hide(
             h[sub[extra]] = True
         out[column] = h
     return pd.DataFrame(out, index=children.index)
+
+
+def row_secondary_hide(
+    frame: pd.DataFrame,
+    hidden: Mapping[str, np.ndarray],
+    *,
+    parts: Iterable[str],
+    total: str,
+    min_count: int,
+) -> dict[str, np.ndarray]:
+    """Secondary suppression across a row: ``parts`` (sector counts) add up to ``total``.
+
+    Returns ``hidden`` with, in every row whose ``total`` is shown and whose hidden parts could
+    be recovered (one hidden part, or hidden parts holding 1 to ``min_count - 1`` together),
+    the smallest visible parts hidden as well (vectorised over the rows).
+    """
+    cols = [c for c in parts if c in hidden and c in frame.columns]
+    out = {c: np.asarray(v, dtype=bool).copy() for c, v in hidden.items()}
+    if not cols or total not in out:
+        return out
+    values = np.column_stack([np.nan_to_num(_numbers(frame, c)) for c in cols])
+    h = np.column_stack([out[c] for c in cols])
+    open_ = ~out[total]
+    for _ in range(len(cols)):
+        count = h.sum(axis=1)
+        held = np.where(h, values, 0.0).sum(axis=1)
+        need = open_ & (~h).any(axis=1) & ((count == 1) | ((held > 0) & (held < min_count)))
+        if not need.any():
+            break
+        pick = np.argmin(np.where(h, np.inf, values), axis=1)
+        rows = np.flatnonzero(need)
+        h[rows, pick[rows]] = True
+    for j, c in enumerate(cols):
+        out[c] = h[:, j]
+    return out
 
 
 def public_city(city: pd.DataFrame, *, min_count: int) -> PublicFrame:

@@ -21,6 +21,7 @@ from ..analysis.privacy import (
     public_candidates,
     public_city,
     public_zones,
+    row_secondary_hide,
     secondary_hide,
     small_bases,
 )
@@ -31,8 +32,38 @@ from ..texts.format import count
 from .results import Analysis, Publication
 
 
+def _sector_columns(s: Settings) -> list[str]:
+    """The sector counts of an area table: they add up to its ``n_establishments``."""
+    return [f"n_{g.key}" for g in s.classification.sector_groups] + ["n_overig"]
+
+
+def _settle(
+    children: pd.DataFrame,
+    hidden: dict[str, np.ndarray],
+    parent_of: np.ndarray,
+    parent_shown: dict[str, np.ndarray],
+    s: Settings,
+) -> pd.DataFrame:
+    """Secondary suppression against the parents and across the sectors, until it is stable."""
+    n = s.privacy.min_count
+    current = hidden
+    for _ in range(1 + len(children)):
+        rows = row_secondary_hide(
+            children, current, parts=_sector_columns(s), total="n_establishments", min_count=n
+        )
+        cols = secondary_hide(
+            children, rows, parent_of=parent_of, parent_shown=parent_shown, min_count=n
+        )
+        settled = {c: cols[c].to_numpy(dtype=bool) for c in cols.columns}
+        if all(np.array_equal(settled[c], current[c]) for c in settled):
+            break
+        current = settled
+    return pd.DataFrame(settled, index=children.index)
+
+
 def _secondary(analysis: Analysis, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Base counts of wijken and buurten hidden after secondary suppression."""
+    s = analysis.settings
     wijken, buurten = analysis.wijken, analysis.buurten
     city = analysis.city.set_index("indicator")["value"]
     wijk_hidden = small_bases(wijken, n, None)
@@ -42,24 +73,24 @@ def _secondary(analysis: Analysis, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         c: float(city.get(CITY_TOTALS.get(c, ""), pd.to_numeric(wijken[c]).sum()))
         for c in wijk_hidden
     }
-    wijk_final = secondary_hide(
+    wijk_final = _settle(
         wijken,
         wijk_hidden,
-        parent_of=np.zeros(len(wijken), dtype=np.int64),
-        parent_shown={c: np.array([v >= n]) for c, v in city_total.items()},
-        min_count=n,
+        np.zeros(len(wijken), dtype=np.int64),
+        {c: np.array([v >= n]) for c, v in city_total.items()},
+        s,
     )
     buurt_hidden = {
         c: v for c, v in small_bases(buurten, n, None).items() if c in wijk_final.columns
     }
     codes = pd.Index(wijken["wijk_code"].astype("string"))
     parent_of = codes.get_indexer(pd.Index(buurten["wijk_code"].astype("string")))
-    buurt_final = secondary_hide(
+    buurt_final = _settle(
         buurten,
         buurt_hidden,
-        parent_of=np.asarray(parent_of, dtype=np.int64),
-        parent_shown={c: ~wijk_final[c].to_numpy(dtype=bool) for c in wijk_final.columns},
-        min_count=n,
+        np.asarray(parent_of, dtype=np.int64),
+        {c: ~wijk_final[c].to_numpy(dtype=bool) for c in wijk_final.columns},
+        s,
     )
     return wijk_final, buurt_final
 

@@ -78,7 +78,7 @@ def write_outputs(
     if "qgis" in wanted:
         files |= _qgis(analysis, publication, public, internal, rasters)
     files["readme:public"] = atomic.write_text(
-        text("publish.readme_public", lang), public / "LEESMIJ.txt"
+        text("publish.readme_public", lang, n=s.privacy.min_count), public / "LEESMIJ.txt"
     )
     files["readme:intern"] = atomic.write_text(
         text("publish.readme_intern", lang), internal / "LEESMIJ.txt"
