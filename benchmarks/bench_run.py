@@ -7,7 +7,8 @@ new ids; no BAG ids, so that copies do not pile up at one address). In the worke
 of the pipeline is timed by wrapping the function that does it, and its peak resident memory
 is read from the kernel (``VmHWM``, reset at every step boundary through
 ``/proc/self/clear_refs``), so a step's figures are its own: a step's time excludes the steps
-it calls. What no wrapper covers is the line ``other``.
+it calls, and the run's peak is the largest of the steps' peaks. What no wrapper covers is
+the line ``other``.
 
 The growth exponent of a step is the log-log slope of its time between two sizes
 (``log(t2 / t1) / log(n2 / n1)``): 1 is linear, above 1 grows faster than the register. Times
@@ -157,6 +158,7 @@ def worker(config: Path, out: Path) -> dict[str, Any]:
     settings = ag.load_settings(config)
 
     def on_step(key: str) -> None:
+        print(f"{time.perf_counter() - t0:8.1f} s  {key}", file=sys.stderr, flush=True)
         if key == "publish":  # the staging folder is swapped in after this
             profile.enter("publishing")
 
@@ -172,7 +174,8 @@ def worker(config: Path, out: Path) -> dict[str, Any]:
         "seconds": seconds,
         "peak": profile.peak,
         "total": total,
-        "max_peak": _max_rss_mib(),
+        # clear_refs resets the kernel's peak for ru_maxrss too: the run's peak is the steps' top
+        "max_peak": max([*profile.peak.values(), _hwm_mib()]),
         "missing": missing,
         "map_bytes": sizes.get("map", 0),
         "gpkg_bytes": sizes.get("gpkg", 0) + sizes.get("intern:gpkg", 0),
@@ -180,12 +183,6 @@ def worker(config: Path, out: Path) -> dict[str, Any]:
         "joined": len(result.businesses),
         "buurten": len(result.buurten),
     }
-
-
-def _max_rss_mib() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,14 +242,23 @@ def almere_inputs(folder: Path, n: int, seed: int) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def measure(config: Path, out: Path, *, script: Path = Path(__file__)) -> dict[str, Any]:
-    """One profiled run in a fresh process."""
-    done = subprocess.run(
-        [sys.executable, str(script), "--worker", str(config), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def measure(
+    config: Path, out: Path, *, script: Path = Path(__file__), timeout: float | None = None
+) -> dict[str, Any]:
+    """One profiled run in a fresh process (stopped after ``timeout`` seconds)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script), "--worker", str(config), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
+        raise RuntimeError(
+            f"stopped after {timeout:g} s; the steps so far:\n{err[-4000:]}"
+        ) from None
     if done.returncode != 0:
         raise RuntimeError(f"the run failed:\n{done.stderr[-4000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))

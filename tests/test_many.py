@@ -7,6 +7,7 @@ register row has no coordinates (rejected before the split) and one lies outside
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -15,14 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import require
 from small_inputs import register, write_register, write_settings
 
 import almere_gis as ag
 from almere_gis._errors import ConfigError
 from almere_gis.cli import build_parser
 from almere_gis.many import Outcome, run_many, select_gemeenten
-
-pytest.importorskip("distributed")
 
 X0, Y0, CELL = 140_000.0, 480_000.0, 1_000.0
 # gemeente code, name, province, buurten (their squares in one row), establishments
@@ -127,6 +127,8 @@ def test_the_command_line_has_run_many() -> None:
 
 @pytest.mark.slow
 def test_three_gemeenten_on_a_local_cluster_of_two_workers(inputs: Path) -> None:
+    has_dask = importlib.util.find_spec("distributed") is not None
+    require(has_dask, "Dask distributed is not installed (pip install -e '.[cluster]')")
     settings = ag.load_settings(inputs / "instellingen.toml")
     seen: list[tuple[str, int, int]] = []
 
