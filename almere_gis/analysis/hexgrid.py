@@ -69,9 +69,9 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     out = geoms.copy()
     fixed = np.full(odd.size, None, dtype=object)
     if is_poly.any():
-        multi = shapely.multipolygons(parts[is_poly], indices=owner[is_poly])
-        present = np.unique(owner[is_poly])
-        fixed[present] = multi
+        # multipolygons wants dense indices from 0: number the owners that have polygons
+        present, dense = np.unique(owner[is_poly], return_inverse=True)
+        fixed[present] = shapely.multipolygons(parts[is_poly], indices=dense)
     fixed[pd.isna(fixed)] = shapely.Polygon()
     out[odd] = fixed
     return out
