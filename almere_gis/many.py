@@ -51,12 +51,12 @@ import shapely
 
 from ._errors import AlmereGisError, ConfigError
 from .analysis.join import assign_areas
-from .io import atomic
 from .io.areas import load_buurten, load_wijken
 from .io.crs import to_rd
 from .io.read import read_table
 from .io.validate import check_businesses
 from .outputs.comparison import comparison_table, write_comparison
+from .outputs.tables import write_csv
 from .settings import Settings
 
 log = logging.getLogger("almere_gis")
@@ -577,5 +577,5 @@ def run_many(
     )
     table = comparison_table(outcomes, min_count=settings.privacy.min_count)
     files = write_comparison(table, buurten, root, settings)
-    files["rejects"] = atomic.write_csv(rejects, root / "afgewezen.csv")
+    files["rejects"] = write_csv(rejects, root / "afgewezen.csv")
     return ManyResult(outcomes, table, files, n_rejected=len(rejects), n_outside=n_outside)

@@ -28,6 +28,7 @@ from ..settings import Settings
 from ..texts import text
 from ..texts.format import count, percent
 from .style import NODATA_FILL, SUPPRESSED_FILL, choropleth_colours, class_breaks
+from .tables import safe_frame, write_csv
 from .webmap.assets import CDN, leaflet
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def _gemeente_polygons(
 def _write_workbook(table: pd.DataFrame, path: Path) -> Path | None:
     try:
         with atomic.atomic_path(path) as tmp:
-            table.to_excel(tmp, sheet_name="vergelijking", index=False)
+            safe_frame(table).to_excel(tmp, sheet_name="vergelijking", index=False)
     except ImportError:  # pragma: no cover - openpyxl is a dependency
         return None
     return path
@@ -117,7 +118,7 @@ def write_comparison(
 ) -> dict[str, Path]:
     """``vergelijking.csv``, ``.xlsx`` and ``.html`` in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = {"table": atomic.write_csv(table, out_dir / "vergelijking.csv")}
+    files = {"table": write_csv(table, out_dir / "vergelijking.csv")}
     workbook = _write_workbook(table, out_dir / "vergelijking.xlsx")
     if workbook is not None:
         files["workbook"] = workbook
